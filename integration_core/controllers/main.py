@@ -1,0 +1,94 @@
+"""Webhook route: resolve the backend, check limits, let the connector verify and parse,
+store, acknowledge. No business logic here."""
+
+import json
+import logging
+import time
+
+import psycopg2
+
+from odoo import http
+from odoo.http import request
+
+from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
+from ..exceptions import PayloadError, SignatureError
+from ..lib.masking import mask_headers
+
+_logger = logging.getLogger(__name__)
+
+
+class IntegrationWebhookController(http.Controller):
+    @http.route(
+        "/integration/webhook/<string:webhook_uuid>",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def receive(self, webhook_uuid, **_params):
+        started = time.monotonic()
+        try:
+            return self._receive(webhook_uuid, started)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            # The database is down or gone: nothing was stored, the vendor retries later.
+            _logger.warning("integration webhook: database unavailable, answered 503")
+            return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
+
+    def _receive(self, webhook_uuid, started):
+        env = request.env(user=1)  # superuser: the signature check is the only trust
+        httpreq = request.httprequest
+        backend = env["integration.backend"].search([("webhook_uuid", "=", webhook_uuid)], limit=1)
+        if not backend:
+            return self._refuse(env, None, 404, "unknown webhook key", started)
+        if not backend._accepts_deliveries():
+            return self._refuse(
+                env, backend, 503, f"backend is {backend.state}", started, retry_after=RETRY_AFTER_SECONDS
+            )
+        length = httpreq.content_length
+        if length is not None and length > backend.max_body_bytes:
+            return self._refuse(env, backend, 413, f"body of {length} bytes over the limit", started)
+        body = httpreq.get_data(cache=False)
+        if len(body) > backend.max_body_bytes:
+            return self._refuse(env, backend, 413, "body over the limit", started)
+        if httpreq.mimetype not in backend._webhook_content_types():
+            return self._refuse(env, backend, 415, f"content type {httpreq.mimetype!r} not accepted", started)
+        headers = httpreq.headers
+        try:
+            backend._webhook_verify(headers, body)
+        except SignatureError as exc:
+            return self._refuse(env, backend, 401, f"signature refused: {exc}", started)
+        try:
+            envelope, payload_text = backend._webhook_parse(headers, body)
+        except PayloadError as exc:
+            return self._refuse(env, backend, 400, f"unreadable payload: {exc}", started)
+
+        events = env["integration.event"]
+        request_id = headers.get(backend.request_id_header) if backend.request_id_header else None
+        kept_headers = mask_headers(dict(list(headers.items())[:HEADERS_KEPT]))
+        event_id, is_new = events._ingest(
+            backend, envelope, payload_text, kept_headers, events._new_correlation_id(request_id)
+        )
+        env.cr.commit()  # stored before acknowledged
+        text, content_type = backend._webhook_response(event_id, duplicate=not is_new)
+        return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
+
+    def _refuse(self, env, backend, status, reason, started, retry_after=None):
+        env.cr.rollback()
+        env["integration.audit"]._log(
+            "refused",
+            reason,
+            backend_id=backend.id if backend else False,
+            status_code=status,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            remote_addr=request.httprequest.remote_addr,
+        )
+        env.cr.commit()
+        return self._answer(status, reason, retry_after=retry_after)
+
+    def _answer(self, status, reason, retry_after=None):
+        headers = [("Content-Type", "application/json")]
+        if retry_after:
+            headers.append(("Retry-After", str(retry_after)))
+        return request.make_response(json.dumps({"error": reason}), headers=headers, status=status)

@@ -1,0 +1,94 @@
+"""Reading a vendor envelope: dotted JSON paths and a normalised event (pure Python)."""
+
+import json
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class EnvelopeError(ValueError):
+    """The body cannot be read as the event the backend expects."""
+
+
+class Envelope(BaseModel):
+    """What the engine needs to store and order one delivery."""
+
+    external_event_id: str = Field(min_length=1, max_length=255)
+    event_type: str = Field(min_length=1, max_length=128)
+    entity_key: str = Field(default="", max_length=255)
+    occurred_at: datetime | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _to_naive_utc(cls, value):
+        # Odoo stores naive UTC datetimes.
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+
+def load_json(body: bytes):
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EnvelopeError(f"body is not JSON: {exc}") from None
+
+
+def get_path(data, path: str):
+    """Value at a dotted path such as `data.object.id`; list items by index (`lines.0.sku`)."""
+    current = data
+    for part in path.split(".") if path else []:
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def to_datetime(value) -> datetime | None:
+    """Unix seconds (int/str) or ISO 8601 text to a naive UTC datetime."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise EnvelopeError(f"not a time: {value!r}")
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise EnvelopeError(f"not a time: {value!r}") from None
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed
+    raise EnvelopeError(f"not a time: {value!r}")
+
+
+def _scalar(value, what: str) -> str:
+    if value is None or isinstance(value, dict | list | bool):
+        raise EnvelopeError(f"{what} missing or not a plain value")
+    return str(value)
+
+
+def envelope_from_paths(
+    payload, id_path: str, type_path: str, entity_path: str, time_path: str = ""
+) -> Envelope:
+    """Normalised envelope of a JSON payload, using the paths configured on the backend."""
+    if not isinstance(payload, dict):
+        raise EnvelopeError("body must be a JSON object")
+    entity = get_path(payload, entity_path) if entity_path else None
+    try:
+        return Envelope(
+            external_event_id=_scalar(get_path(payload, id_path), f"event id ({id_path})"),
+            event_type=_scalar(get_path(payload, type_path), f"event type ({type_path})"),
+            entity_key="" if entity is None else _scalar(entity, f"entity key ({entity_path})"),
+            occurred_at=to_datetime(get_path(payload, time_path)) if time_path else None,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        if isinstance(exc, EnvelopeError):
+            raise
+        raise EnvelopeError(str(exc).splitlines()[0]) from None

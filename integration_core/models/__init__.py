@@ -1,0 +1,7 @@
+from . import (
+    integration_audit,
+    integration_backend,
+    integration_event,
+    integration_external_id,
+    res_config_settings,
+)

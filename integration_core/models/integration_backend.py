@@ -1,0 +1,258 @@
+"""One connection to a SaaS system, and the connector contract each kind implements."""
+
+import json
+import time
+import uuid
+
+from odoo import api, fields, models
+
+from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES
+from ..exceptions import PayloadError, PermanentError, SignatureError
+from ..lib.envelope import EnvelopeError, envelope_from_paths, get_path, load_json
+from ..lib.signatures import ENCODINGS, SignatureMismatch, verify_hmac
+
+
+class IntegrationBackend(models.Model):
+    _name = "integration.backend"
+    _description = "Integration Backend"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    kind = fields.Selection(
+        [("generic_hmac", "Signed webhook (HMAC-SHA256)")],
+        required=True,
+        default="generic_hmac",
+        tracking=True,
+        help="Which SaaS system this backend talks to. Each installed connector adds its kind.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    state = fields.Selection(
+        BACKEND_STATES,
+        default="draft",
+        required=True,
+        tracking=True,
+        help="Draft and Paused backends refuse deliveries with 503 so the vendor retries later; "
+        "nothing is lost.",
+    )
+    environment = fields.Selection(
+        [("sandbox", "Sandbox"), ("production", "Production")], default="sandbox", required=True
+    )
+    webhook_uuid = fields.Char(
+        string="Webhook Key",
+        required=True,
+        copy=False,
+        readonly=True,
+        default=lambda self: str(uuid.uuid4()),
+        help="Random part of the webhook URL: it identifies the backend, it is not a secret.",
+    )
+    webhook_url = fields.Char(compute="_compute_webhook_url", string="Webhook URL")
+    webhook_secret = fields.Char(
+        groups="base.group_system", copy=False, help="Key the vendor signs deliveries with."
+    )
+    webhook_secret_previous = fields.Char(
+        string="Previous Webhook Secret",
+        groups="base.group_system",
+        copy=False,
+        help="Still accepted while the vendor rolls over to the new secret; clear it afterwards.",
+    )
+    max_body_bytes = fields.Integer(
+        string="Max Delivery Size (bytes)", default=DEFAULTS["max_body_bytes"]
+    )
+    # Settings of the generic "Signed webhook" kind; connectors ignore them.
+    signature_header = fields.Char(default="X-Signature")
+    signature_encoding = fields.Selection(
+        [(e, e) for e in ENCODINGS], default="hex", required=True
+    )
+    timestamp_header = fields.Char(
+        help="When set, the signed text is '<timestamp>.<body>' and old deliveries are refused."
+    )
+    timestamp_tolerance = fields.Integer(string="Timestamp Tolerance (s)", default=300)
+    request_id_header = fields.Char(
+        default="X-Request-Id", help="Vendor header whose value becomes the correlation id."
+    )
+    event_id_path = fields.Char(string="Event Id Path", default="id", required=True)
+    event_type_path = fields.Char(default="type", required=True)
+    entity_key_path = fields.Char(
+        default="data.id", help="Deliveries about the same entity are processed in order."
+    )
+    occurred_at_path = fields.Char(default="created")
+    data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
+
+    event_ids = fields.One2many("integration.event", "backend_id")
+    event_count = fields.Integer(compute="_compute_event_counts")
+    exception_count = fields.Integer(compute="_compute_event_counts")
+
+    _webhook_uuid_unique = models.UniqueIndex("(webhook_uuid)")
+
+    @api.depends("webhook_uuid")
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.webhook_url = f"{base_url}/integration/webhook/{backend.webhook_uuid}"
+
+    def _compute_event_counts(self):
+        counts = {
+            (backend.id, exception): count
+            for backend, exception, count in self.env["integration.event"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id", "is_exception"], ["__count"]
+            )
+        }
+        for backend in self:
+            backend.exception_count = counts.get((backend.id, True), 0)
+            backend.event_count = backend.exception_count + counts.get((backend.id, False), 0)
+
+    # ------------------------------------------------------------------ actions
+    def action_activate(self):
+        self.write({"state": "active"})
+
+    def action_pause(self):
+        self.write({"state": "paused"})
+
+    def action_open_events(self):
+        return self._events_action(self.env._("Events"), [])
+
+    def action_open_exceptions(self):
+        return self._events_action(self.env._("Exceptions"), [("is_exception", "=", True)])
+
+    def _events_action(self, name, domain):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "integration.event",
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id), *domain],
+            "context": {"default_backend_id": self.id},
+        }
+
+    # ------------------------------------------------- connector contract (webhooks)
+    def _accepts_deliveries(self):
+        return self.state not in REFUSING_STATES
+
+    def _webhook_content_types(self):
+        """Media types a delivery may have; anything else is refused with 415."""
+        return ("application/json",)
+
+    def _webhook_secrets(self):
+        self.ensure_one()
+        backend = self.sudo()
+        return [s for s in (backend.webhook_secret, backend.webhook_secret_previous) if s]
+
+    def _webhook_verify(self, headers, body):
+        """Raise SignatureError unless the delivery is signed by the vendor.
+
+        `headers` is a case-insensitive mapping, `body` the raw bytes."""
+        self.ensure_one()
+        return getattr(self, f"_{self.kind}_verify")(headers, body)
+
+    def _webhook_parse(self, headers, body):
+        """The delivery's envelope (lib.envelope.Envelope) and the payload text to store.
+
+        Raise PayloadError when the body cannot be read."""
+        self.ensure_one()
+        return getattr(self, f"_{self.kind}_parse")(headers, body)
+
+    def _webhook_response(self, event_id, duplicate):
+        """Body and content type of the acknowledgement (some vendors expect a set text)."""
+        return json.dumps({"status": "duplicate" if duplicate else "accepted"}), "application/json"
+
+    # ---------------------------------------------- connector contract (processing)
+    def _handle_event(self, event):
+        """Apply one event to Odoo. Return the record it created or updated (or None).
+
+        Connectors implement `_<kind>_handle`; raise the classes of `exceptions.py`."""
+        self.ensure_one()
+        handler = getattr(self, f"_{self.kind}_handle", None)
+        if handler is None:
+            raise PermanentError(
+                self.env._("No handler is installed for backends of kind %s.", self.kind)
+            )
+        return handler(event)
+
+    # ---------------------------------------------- the generic "Signed webhook" kind
+    def _generic_hmac_verify(self, headers, body):
+        timestamp = headers.get(self.timestamp_header) if self.timestamp_header else None
+        if self.timestamp_header and not timestamp:
+            raise SignatureError(f"timestamp header {self.timestamp_header} missing")
+        try:
+            verify_hmac(
+                body,
+                headers.get(self.signature_header or "X-Signature"),
+                self._webhook_secrets(),
+                encoding=self.signature_encoding,
+                timestamp=timestamp,
+                now=time.time(),
+                tolerance=self.timestamp_tolerance if self.timestamp_header else None,
+            )
+        except SignatureMismatch as exc:
+            raise SignatureError(str(exc)) from None
+
+    def _generic_hmac_parse(self, headers, body):
+        try:
+            envelope = envelope_from_paths(
+                load_json(body),
+                self.event_id_path,
+                self.event_type_path,
+                self.entity_key_path or "",
+                self.occurred_at_path or "",
+            )
+        except EnvelopeError as exc:
+            raise PayloadError(str(exc)) from None
+        return envelope, body.decode()
+
+    def _generic_hmac_handle(self, event):
+        """Contacts: `<data>` with id, name, email, phone becomes a partner; `*.deleted`
+        archives it. Useful on its own for any SaaS that signs its webhooks."""
+        payload = event._payload_json()
+        data = get_path(payload, self.data_path or "data")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise PayloadError(
+                self.env._(
+                    "The delivery has no contact at '%s' (an object with an 'id').",
+                    self.data_path or "data",
+                )
+            )
+        binder = self.env["integration.external.id"]
+        external_id = str(data["id"])
+        partner = binder._record_for(self, "res.partner", external_id)
+        if binder._is_stale(self, "res.partner", external_id, event.order_at):
+            event._note_result(self.env._("Skipped: a newer version was already applied."))
+            return partner
+        if event.event_type.endswith(".deleted"):
+            if partner:
+                partner.active = False
+                binder._bind(self, partner, external_id, event.order_at)
+            return partner
+        name = (data.get("name") or "").strip()
+        if not name:
+            raise PermanentError(
+                self.env._(
+                    "Contact %(ref)s has no name. Add the name in the source system or edit the "
+                    "payload here, then replay the event.",
+                    ref=external_id,
+                )
+            )
+        values = {"name": name, "email": data.get("email"), "phone": data.get("phone")}
+        if partner:
+            partner.write(values)
+        else:
+            partner = self.env["res.partner"].create(values)
+        binder._bind(self, partner, external_id, event.order_at)
+        return partner
+
+    # ------------------------------------------------------------------ alerts
+    def _notify_dead_event(self, event):
+        """An event gave up retrying: each Integration Manager gets an activity."""
+        managers = self.env.ref("integration_core.group_integration_manager").sudo().user_ids
+        for user in managers.filtered(lambda u: not u.share):
+            self.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Integration event dead: %s", event.display_name),
+                note=event.error_message,
+            )

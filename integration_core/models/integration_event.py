@@ -1,0 +1,447 @@
+"""Inbound events: stored before they are acknowledged, processed once, in order per entity.
+
+Ingest is one INSERT ... ON CONFLICT DO NOTHING (a duplicate delivery changes nothing).
+The cron claims batches with FOR UPDATE SKIP LOCKED and a lease, so any number of Odoo
+workers can process side by side; each event runs in its own savepoint and its outcome is
+committed before the next one starts."""
+
+import json
+import logging
+import time
+import traceback
+import uuid
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..const import (
+    CLAIMABLE_STATES,
+    DEFAULTS,
+    ERROR_CLASSES,
+    EVENT_SOURCES,
+    EVENT_STATES,
+    EXCEPTION_STATES,
+    SETTINGS_PREFIX,
+    SETTLED_STATES,
+)
+from ..exceptions import MappingError, PayloadError, PermanentError, RetryableError
+from ..lib.backoff import retry_delay
+
+_logger = logging.getLogger(__name__)
+
+
+class IntegrationEvent(models.Model):
+    _name = "integration.event"
+    _description = "Integration Event"
+    _order = "id desc"
+
+    backend_id = fields.Many2one(
+        "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    kind = fields.Selection(related="backend_id.kind")
+    external_event_id = fields.Char(string="Vendor Event ID", required=True, readonly=True)
+    event_type = fields.Char(required=True, readonly=True, index=True)
+    entity_key = fields.Char(
+        default="", readonly=True, help="Events of one entity are processed in order."
+    )
+    occurred_at = fields.Datetime(readonly=True, help="When the vendor says the change happened.")
+    received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    order_at = fields.Datetime(
+        required=True,
+        readonly=True,
+        default=fields.Datetime.now,
+        help="Occurred time, or arrival when the vendor gives none: the processing order.",
+    )
+    source = fields.Selection(EVENT_SOURCES, default="webhook", required=True, readonly=True)
+    payload = fields.Text(help="The delivery as received (or as last edited by a manager).")
+    payload_original = fields.Text(
+        readonly=True, help="The payload as first received, kept when a manager edits it."
+    )
+    headers = fields.Text(readonly=True, help="Request headers, secrets masked.")
+    correlation_id = fields.Char(readonly=True, index=True)
+    state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
+    is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    lease_until = fields.Datetime(readonly=True)
+    error_class = fields.Selection(ERROR_CLASSES, readonly=True)
+    error_message = fields.Text(string="Problem", readonly=True)
+    error_traceback = fields.Text(readonly=True)
+    ignore_reason = fields.Char(readonly=True)
+    done_at = fields.Datetime(readonly=True)
+    result_model = fields.Char(readonly=True)
+    result_res_id = fields.Many2oneReference(model_field="result_model", readonly=True)
+    result_ref = fields.Reference(
+        selection="_selection_result_models", compute="_compute_result_ref", string="Document"
+    )
+    result_note = fields.Char(readonly=True)
+    audit_ids = fields.One2many("integration.audit", "event_id", string="History")
+
+    _external_event_unique = models.UniqueIndex("(backend_id, external_event_id)")
+    _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
+    _entity_idx = models.Index(
+        "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
+    )
+
+    @api.depends("state")
+    def _compute_is_exception(self):
+        for event in self:
+            event.is_exception = event.state in EXCEPTION_STATES
+
+    @api.depends("event_type", "external_event_id")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = f"{event.event_type} {event.external_event_id}"
+
+    @api.model
+    def _selection_result_models(self):
+        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("result_model", "result_res_id")
+    def _compute_result_ref(self):
+        for event in self:
+            known = event.result_model in self.env and event.result_res_id
+            event.result_ref = f"{event.result_model},{event.result_res_id}" if known else False
+
+    def _payload_json(self):
+        self.ensure_one()
+        try:
+            return json.loads(self.payload or "null")
+        except json.JSONDecodeError as exc:
+            raise PayloadError(self.env._("The payload is not valid JSON: %s", exc)) from None
+
+    # ------------------------------------------------------------------ settings
+    @api.model
+    def _engine_settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            key: int(params.get_param(SETTINGS_PREFIX + key, default) or default)
+            for key, default in DEFAULTS.items()
+        }
+
+    # ------------------------------------------------------------------ ingest
+    @api.model
+    def _ingest(self, backend, envelope, payload_text, headers, correlation_id, source="webhook"):
+        """Store one delivery unless its (backend, event id) is known. Returns (id, is_new).
+
+        Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
+        and 50 concurrent copies of one delivery still make one row."""
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO integration_event (
+                    backend_id, company_id, external_event_id, event_type, entity_key,
+                    occurred_at, received_at, order_at, source, payload, headers, correlation_id,
+                    state, is_exception, attempts, next_attempt_at,
+                    create_uid, write_uid, create_date, write_date)
+                VALUES (%(backend)s, %(company)s, %(ext)s, %(type)s, %(entity)s,
+                        %(occurred)s, %(now)s, %(order)s, %(source)s, %(payload)s, %(headers)s,
+                        %(corr)s, 'pending', false, 0, %(now)s,
+                        %(uid)s, %(uid)s, %(now)s, %(now)s)
+                ON CONFLICT (backend_id, external_event_id) DO NOTHING
+                RETURNING id
+                """,
+                backend=backend.id,
+                company=backend.company_id.id,
+                ext=envelope.external_event_id,
+                type=envelope.event_type,
+                entity=envelope.entity_key or "",
+                occurred=envelope.occurred_at,
+                order=envelope.occurred_at or now,
+                now=now,
+                source=source,
+                payload=payload_text,
+                headers=json.dumps(headers, sort_keys=True),
+                corr=correlation_id,
+                uid=self.env.uid or 1,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if row:
+            self._trigger_processing()
+            return row[0], True
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
+                backend.id,
+                envelope.external_event_id,
+            )
+        )
+        return self.env.cr.fetchone()[0], False
+
+    @api.model
+    def _trigger_processing(self, at=None):
+        self.env.ref("integration_core.cron_process_events").sudo()._trigger(at)
+
+    # ------------------------------------------------------------------ processing
+    @api.model
+    def _cron_process_events(self):
+        """Scheduled action "Process integration events": claim, process, commit, repeat."""
+        settings = self._engine_settings()
+        cron = self.env["ir.cron"]
+        while True:
+            batch = self._claim_batch(settings["batch_size"], settings["lease_seconds"])
+            if not batch:
+                return
+            cron._commit_progress(remaining=len(batch))  # the leases must be visible to others
+            for index, event in enumerate(batch):
+                event._process(settings)
+                if not cron._commit_progress(1):
+                    # Out of time: hand back what this run claimed but did not start.
+                    batch[index + 1 :]._release()
+                    cron._commit_progress(0)
+                    self._trigger_processing()
+                    return
+
+    @api.model
+    def _claim_batch(self, limit, lease_seconds):
+        """Lock and lease up to `limit` ready events, oldest first (the caller commits).
+
+        An event is ready when it is due (or its lease expired: its worker died) and no older
+        event of the same entity is still unsettled. Rows another worker holds are skipped."""
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH ready AS (
+                    SELECT e.id
+                      FROM integration_event e
+                     WHERE ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
+                            OR (e.state = 'processing' AND e.lease_until < %(now)s))
+                       AND NOT EXISTS (
+                           SELECT 1
+                             FROM integration_event older
+                            WHERE e.entity_key != ''
+                              AND older.backend_id = e.backend_id
+                              AND older.entity_key = e.entity_key
+                              AND older.state NOT IN %(settled)s
+                              AND (older.order_at, older.id) < (e.order_at, e.id))
+                     ORDER BY e.order_at, e.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF e SKIP LOCKED
+                )
+                UPDATE integration_event ev
+                   SET state = 'processing', lease_until = %(lease)s,
+                       attempts = ev.attempts + 1, write_date = %(now)s
+                  FROM ready
+                 WHERE ev.id = ready.id
+             RETURNING ev.id
+                """,
+                claimable=CLAIMABLE_STATES,
+                settled=SETTLED_STATES,
+                now=now,
+                lease=now + timedelta(seconds=lease_seconds),
+                limit=limit,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.invalidate_model()
+        return self.browse(ids).sorted(lambda e: (e.order_at, e.id))
+
+    def _release(self):
+        if self:
+            self.write({"state": "retry", "lease_until": False, "next_attempt_at": fields.Datetime.now()})
+            self.env.cr.execute(
+                SQL("UPDATE integration_event SET attempts = attempts - 1 WHERE id IN %s", tuple(self.ids))
+            )
+
+    def _process(self, settings):
+        """Run the handler of one claimed event inside a savepoint and record the outcome."""
+        self.ensure_one()
+        started = time.monotonic()
+        try:
+            with self.env.cr.savepoint():
+                record = self.backend_id._handle_event(self)
+        except RetryableError as exc:
+            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
+        except MappingError as exc:
+            self._fail("mapping", exc.message)
+        except PayloadError as exc:
+            self._fail("payload", exc.message)
+        except PermanentError as exc:
+            self._fail("permanent", exc.message)
+        except Exception as exc:  # noqa: BLE001 - anything else: retry a few times, then fail
+            _logger.exception("integration event %s failed unexpectedly", self.id)
+            message = self.env._("Unexpected error: %s", exc)
+            if self.attempts < settings["unexpected_retries"]:
+                self._schedule_retry(settings, "unexpected", message, tb=traceback.format_exc())
+            else:
+                self._fail("unexpected", message, tb=traceback.format_exc())
+        else:
+            self._mark_done(record)
+        duration = int((time.monotonic() - started) * 1000)
+        self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration)
+
+    def _outcome_text(self):
+        label = dict(EVENT_STATES)[self.state]
+        detail = self.error_message or self.result_note or ""
+        return f"attempt {self.attempts}: {label}" + (f" - {detail}" if detail else "")
+
+    def _note_result(self, note):
+        self.result_note = note
+
+    def _mark_done(self, record):
+        values = {
+            "state": "done",
+            "done_at": fields.Datetime.now(),
+            "lease_until": False,
+            "error_class": False,
+            "error_message": False,
+            "error_traceback": False,
+        }
+        if record:
+            values.update(result_model=record._name, result_res_id=record.id)
+            self._post_on_document(record)
+        self.write(values)
+
+    def _post_on_document(self, record):
+        """Leave the correlation id in the document's chatter, so support can trace it."""
+        if hasattr(record, "message_post") and len(record) == 1:
+            record.sudo().message_post(
+                body=self.env._(
+                    "Synchronised from %(backend)s: event %(event)s (correlation id %(corr)s).",
+                    backend=self.backend_id.name,
+                    event=self.display_name,
+                    corr=self.correlation_id,
+                ),
+                message_type="notification",
+            )
+
+    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None):
+        if self.attempts >= settings["max_attempts"]:
+            self._fail(error_class, message, tb=tb, dead=True)
+            return
+        delay = retry_delay(self.attempts, settings["backoff_base"], settings["backoff_cap"], retry_after)
+        due = fields.Datetime.now() + timedelta(seconds=delay)
+        self.write(
+            {
+                "state": "retry",
+                "next_attempt_at": due,
+                "lease_until": False,
+                "error_class": error_class,
+                "error_message": message,
+                "error_traceback": tb,
+            }
+        )
+        self._trigger_processing(due)
+
+    def _fail(self, error_class, message, tb=None, dead=False):
+        self.write(
+            {
+                "state": "dead" if dead else "failed",
+                "lease_until": False,
+                "error_class": error_class,
+                "error_message": message,
+                "error_traceback": tb,
+            }
+        )
+        if dead:
+            self.backend_id._notify_dead_event(self)
+
+    # ------------------------------------------------------------------ manual actions
+    def _check_manager(self):
+        if not self.env.user.has_group("integration_core.group_integration_manager"):
+            raise UserError(self.env._("Only Integration Managers can retry, ignore or edit events."))
+
+    def action_retry(self):
+        """Retry now: failed, dead or waiting events go back to the queue."""
+        self._check_manager()
+        todo = self.filtered(lambda e: e.state in ("failed", "dead", "retry", "pending"))
+        return todo._requeue("retried by %s")
+
+    def action_replay(self):
+        """Replay: run events again, done ones included; effects stay exactly-once through
+        the external IDs the handlers bind."""
+        self._check_manager()
+        todo = self.filtered(lambda e: e.state != "processing")
+        return todo._requeue("replayed by %s")
+
+    def _requeue(self, reason):
+        now = fields.Datetime.now()
+        self.sudo().write(
+            {
+                "state": "pending",
+                "next_attempt_at": now,
+                "attempts": 0,
+                "lease_until": False,
+                "ignore_reason": False,
+            }
+        )
+        for event in self:
+            self.env["integration.audit"]._log_event(event, "requeued", reason % self.env.user.name)
+        self._trigger_processing()
+        return True
+
+    def _ignore(self, reason):
+        self._check_manager()
+        todo = self.filtered(lambda e: e.state not in ("done", "processing"))
+        todo.sudo().write({"state": "ignored", "ignore_reason": reason, "lease_until": False})
+        for event in todo:
+            self.env["integration.audit"]._log_event(
+                event, "ignored", f"ignored by {self.env.user.name}: {reason}"
+            )
+        return True
+
+    def _edit_payload(self, new_payload):
+        """Resubmit with a corrected payload; the original stays in `payload_original`."""
+        self.ensure_one()
+        self._check_manager()
+        try:
+            json.loads(new_payload)
+        except json.JSONDecodeError as exc:
+            raise UserError(self.env._("The corrected payload is not valid JSON: %s", exc)) from None
+        self.sudo().write(
+            {"payload_original": self.payload_original or self.payload, "payload": new_payload}
+        )
+        self.env["integration.audit"]._log_event(
+            self, "payload_edited", f"payload edited by {self.env.user.name}"
+        )
+        return self._requeue("resubmitted by %s")
+
+    def action_open_ignore_wizard(self):
+        return self._open_wizard("integration.event.ignore.wizard", self.env._("Ignore Events"))
+
+    def action_open_edit_wizard(self):
+        self.ensure_one()
+        return self._open_wizard("integration.event.edit.wizard", self.env._("Edit and Resubmit"))
+
+    def _open_wizard(self, model, name):
+        self._check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------------ helpers
+    @api.model
+    def _new_correlation_id(self, vendor_request_id=None):
+        return (vendor_request_id or "").strip()[:64] or uuid.uuid4().hex
+
+    # ------------------------------------------------------------------ retention
+    @api.model
+    def _cron_purge_payloads(self):
+        """Clear the payload and headers of done events older than the retention period.
+
+        The row, its outcome and its audit lines stay; failed and dead events are kept whole."""
+        days = self._engine_settings()["retention_days"]
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE integration_event
+                   SET payload = NULL, payload_original = NULL, headers = NULL
+                 WHERE state IN ('done', 'ignored') AND COALESCE(done_at, write_date) < %s
+                   AND payload IS NOT NULL
+                """,
+                limit,
+            )
+        )
+        _logger.info("integration: cleared the payloads of %s old done events", self.env.cr.rowcount)

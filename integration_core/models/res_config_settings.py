@@ -1,0 +1,37 @@
+from odoo import fields, models
+
+from ..const import DEFAULTS, SETTINGS_PREFIX
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    integration_max_attempts = fields.Integer(
+        string="Max Attempts", config_parameter=SETTINGS_PREFIX + "max_attempts", default=DEFAULTS["max_attempts"]
+    )
+    integration_backoff_base = fields.Integer(
+        string="Backoff Base (s)", config_parameter=SETTINGS_PREFIX + "backoff_base", default=DEFAULTS["backoff_base"]
+    )
+    integration_backoff_cap = fields.Integer(
+        string="Backoff Cap (s)", config_parameter=SETTINGS_PREFIX + "backoff_cap", default=DEFAULTS["backoff_cap"]
+    )
+    integration_batch_size = fields.Integer(
+        string="Batch Size", config_parameter=SETTINGS_PREFIX + "batch_size", default=DEFAULTS["batch_size"]
+    )
+    integration_lease_seconds = fields.Integer(
+        string="Lease (s)", config_parameter=SETTINGS_PREFIX + "lease_seconds", default=DEFAULTS["lease_seconds"]
+    )
+    integration_retention_days = fields.Integer(
+        string="Keep Payloads (days)",
+        config_parameter=SETTINGS_PREFIX + "retention_days",
+        default=DEFAULTS["retention_days"],
+    )
+
+    integration_backend_ids = fields.Many2many(
+        "integration.backend", compute="_compute_integration_backend_ids", string="Backends"
+    )
+
+    def _compute_integration_backend_ids(self):
+        backends = self.env["integration.backend"].search([])
+        for settings in self:
+            settings.integration_backend_ids = backends

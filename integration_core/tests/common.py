@@ -1,0 +1,59 @@
+"""Shared fixtures: a generic signed-webhook backend and signed-request helpers."""
+
+import json
+import time
+from contextlib import nullcontext
+
+from odoo import api
+from odoo.tests import HttpCase
+
+from ..lib.signatures import hmac_sha256, signed_message
+
+SECRET = "test-webhook-secret"
+
+
+def contact_event(event_id, contact_id, name="Ada Lovelace", created=1700000000, **extra):
+    data = {"id": contact_id, "name": name, "email": f"{contact_id.lower()}@example.com", **extra}
+    return {"id": event_id, "type": "contact.updated", "created": created, "data": data}
+
+
+class IntegrationCaseMixin:
+    @classmethod
+    def _make_backend(cls, **values):
+        return cls.env["integration.backend"].create(
+            {
+                "name": "Test signed webhook",
+                "kind": "generic_hmac",
+                "state": "active",
+                "webhook_secret": SECRET,
+                **values,
+            }
+        )
+
+    def _ingest(self, backend, payload, source="webhook"):
+        """Store an event as the webhook would, without HTTP (for processing tests)."""
+        body = json.dumps(payload).encode()
+        envelope, text = backend._webhook_parse({}, body)
+        event_id, _new = self.env["integration.event"]._ingest(
+            backend, envelope, text, {}, "test-correlation", source
+        )
+        return self.env["integration.event"].browse(event_id)
+
+    def _process_events(self):
+        """Run the processing cron the way the cron worker does: on its own cursor."""
+        mode = nullcontext() if isinstance(self, HttpCase) else self.enter_registry_test_mode()
+        self.env.flush_all()
+        with mode, self.registry.cursor() as cr:
+            api.Environment(cr, api.SUPERUSER_ID, {})["integration.event"]._cron_process_events()
+        self.env.invalidate_all()
+
+
+def signed_headers(body, secret=SECRET, timestamp=None, header="X-Signature"):
+    headers = {"Content-Type": "application/json", header: hmac_sha256(secret, signed_message(body, timestamp))}
+    if timestamp is not None:
+        headers["X-Timestamp"] = str(timestamp)
+    return headers
+
+
+def now():
+    return int(time.time())

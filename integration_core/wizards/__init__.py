@@ -1,0 +1,1 @@
+from . import integration_event_edit_wizard, integration_event_ignore_wizard

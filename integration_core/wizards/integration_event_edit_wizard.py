@@ -1,0 +1,28 @@
+import json
+
+from odoo import api, fields, models
+
+
+class IntegrationEventEditWizard(models.TransientModel):
+    _name = "integration.event.edit.wizard"
+    _description = "Edit and Resubmit an Integration Event"
+
+    event_id = fields.Many2one("integration.event", required=True)
+    error_message = fields.Text(related="event_id.error_message")
+    payload = fields.Text(required=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        event = self.env["integration.event"].browse(self.env.context.get("active_ids", [])[:1])
+        if event:
+            try:
+                pretty = json.dumps(json.loads(event.payload or "null"), indent=2, ensure_ascii=False)
+            except json.JSONDecodeError:
+                pretty = event.payload
+            values.update(event_id=event.id, payload=pretty)
+        return values
+
+    def action_resubmit(self):
+        self.event_id._edit_payload(self.payload)
+        return {"type": "ir.actions.act_window_close"}
