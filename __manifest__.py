@@ -14,5 +14,4 @@
         "integration_clm",
     ],
     "application": True,
-    "installable": True,
 }

@@ -23,5 +23,4 @@
     ],
     "demo": ["demo/integration_backend_demo.xml"],
     "application": True,
-    "installable": True,
 }

@@ -1,16 +1,10 @@
 {
     "name": "Integration: Shopify",
-    "summary": "Placeholder: no Shopify features yet; installs the Odoo apps it will feed",
-    "description": """
-This connector has no Shopify features yet. It depends on Integration Core and on the Odoo
-apps it will connect (orders, refunds, customers and products through Odoo Sales, Inventory and Invoicing), so that the suite installs as one piece. It adds no
-backend kind, no webhook and no scheduled action.
-""",
+    "summary": "Not built yet: no vendor features; installs the Odoo apps it will feed",
     "version": "19.0.0.1.0",
     "category": "Integrations",
     "author": "Integration Suite",
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "sale_stock"],
-    "installable": True,
 }

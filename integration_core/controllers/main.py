@@ -6,7 +6,7 @@ import logging
 import time
 
 import psycopg2
-
+import psycopg2.errors
 from odoo import http
 from odoo.http import request
 
@@ -31,7 +31,11 @@ class IntegrationWebhookController(http.Controller):
         started = time.monotonic()
         try:
             return self._receive(webhook_uuid, started)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            if isinstance(exc, psycopg2.errors.SerializationFailure):
+                # A concurrent copy of this delivery committed first: Odoo retries the request,
+                # which then finds the stored row and answers "duplicate".
+                raise
             # The database is down or gone: nothing was stored, the vendor retries later.
             _logger.warning("integration webhook: database unavailable, answered 503")
             return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
@@ -49,7 +53,7 @@ class IntegrationWebhookController(http.Controller):
         length = httpreq.content_length
         if length is not None and length > backend.max_body_bytes:
             return self._refuse(env, backend, 413, f"body of {length} bytes over the limit", started)
-        body = httpreq.get_data(cache=False)
+        body = httpreq.get_data()  # cached: Odoo may retry the request after a serialization failure
         if len(body) > backend.max_body_bytes:
             return self._refuse(env, backend, 413, "body over the limit", started)
         if httpreq.mimetype not in backend._webhook_content_types():

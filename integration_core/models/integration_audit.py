@@ -33,8 +33,11 @@ class IntegrationAudit(models.Model):
 
     @api.model
     def _log(self, action, message, **values):
-        values.setdefault("company_id", values.get("backend_id") and
-                          self.env["integration.backend"].sudo().browse(values["backend_id"]).company_id.id)
+        values.setdefault(
+            "company_id",
+            values.get("backend_id")
+            and self.env["integration.backend"].sudo().browse(values["backend_id"]).company_id.id,
+        )
         return self.sudo().create({"action": action, "message": mask_text(message or "")[:500], **values})
 
     @api.model

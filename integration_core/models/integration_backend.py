@@ -60,14 +60,10 @@ class IntegrationBackend(models.Model):
         copy=False,
         help="Still accepted while the vendor rolls over to the new secret; clear it afterwards.",
     )
-    max_body_bytes = fields.Integer(
-        string="Max Delivery Size (bytes)", default=DEFAULTS["max_body_bytes"]
-    )
+    max_body_bytes = fields.Integer(string="Max Delivery Size (bytes)", default=DEFAULTS["max_body_bytes"])
     # Settings of the generic "Signed webhook" kind; connectors ignore them.
     signature_header = fields.Char(default="X-Signature")
-    signature_encoding = fields.Selection(
-        [(e, e) for e in ENCODINGS], default="hex", required=True
-    )
+    signature_encoding = fields.Selection([(e, e) for e in ENCODINGS], default="hex", required=True)
     timestamp_header = fields.Char(
         help="When set, the signed text is '<timestamp>.<body>' and old deliveries are refused."
     )
@@ -75,7 +71,7 @@ class IntegrationBackend(models.Model):
     request_id_header = fields.Char(
         default="X-Request-Id", help="Vendor header whose value becomes the correlation id."
     )
-    event_id_path = fields.Char(string="Event Id Path", default="id", required=True)
+    event_id_path = fields.Char(string="Event ID Path", default="id", required=True)
     event_type_path = fields.Char(default="type", required=True)
     entity_key_path = fields.Char(
         default="data.id", help="Deliveries about the same entity are processed in order."
@@ -169,9 +165,7 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         handler = getattr(self, f"_{self.kind}_handle", None)
         if handler is None:
-            raise PermanentError(
-                self.env._("No handler is installed for backends of kind %s.", self.kind)
-            )
+            raise PermanentError(self.env._("No handler is installed for backends of kind %s.", self.kind))
         return handler(event)
 
     # ---------------------------------------------- the generic "Signed webhook" kind

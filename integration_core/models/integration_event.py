@@ -44,9 +44,7 @@ class IntegrationEvent(models.Model):
     kind = fields.Selection(related="backend_id.kind")
     external_event_id = fields.Char(string="Vendor Event ID", required=True, readonly=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
-    entity_key = fields.Char(
-        default="", readonly=True, help="Events of one entity are processed in order."
-    )
+    entity_key = fields.Char(default="", readonly=True, help="Events of one entity are processed in order.")
     occurred_at = fields.Datetime(readonly=True, help="When the vendor says the change happened.")
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     order_at = fields.Datetime(
@@ -264,7 +262,7 @@ class IntegrationEvent(models.Model):
             self._fail("payload", exc.message)
         except PermanentError as exc:
             self._fail("permanent", exc.message)
-        except Exception as exc:  # noqa: BLE001 - anything else: retry a few times, then fail
+        except Exception as exc:
             _logger.exception("integration event %s failed unexpectedly", self.id)
             message = self.env._("Unexpected error: %s", exc)
             if self.attempts < settings["unexpected_retries"]:
@@ -394,9 +392,7 @@ class IntegrationEvent(models.Model):
             json.loads(new_payload)
         except json.JSONDecodeError as exc:
             raise UserError(self.env._("The corrected payload is not valid JSON: %s", exc)) from None
-        self.sudo().write(
-            {"payload_original": self.payload_original or self.payload, "payload": new_payload}
-        )
+        self.sudo().write({"payload_original": self.payload_original or self.payload, "payload": new_payload})
         self.env["integration.audit"]._log_event(
             self, "payload_edited", f"payload edited by {self.env.user.name}"
         )

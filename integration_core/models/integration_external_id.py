@@ -12,9 +12,7 @@ class IntegrationExternalId(models.Model):
     _order = "id desc"
     _rec_name = "external_id"
 
-    backend_id = fields.Many2one(
-        "integration.backend", required=True, ondelete="cascade", index=True
-    )
+    backend_id = fields.Many2one("integration.backend", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     model = fields.Char(required=True, help="Technical name of the Odoo model, e.g. res.partner")
     res_id = fields.Many2oneReference(model_field="model", required=True, string="Record ID")

@@ -7,19 +7,27 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     integration_max_attempts = fields.Integer(
-        string="Max Attempts", config_parameter=SETTINGS_PREFIX + "max_attempts", default=DEFAULTS["max_attempts"]
+        string="Max Attempts",
+        config_parameter=SETTINGS_PREFIX + "max_attempts",
+        default=DEFAULTS["max_attempts"],
     )
     integration_backoff_base = fields.Integer(
-        string="Backoff Base (s)", config_parameter=SETTINGS_PREFIX + "backoff_base", default=DEFAULTS["backoff_base"]
+        string="Backoff Base (s)",
+        config_parameter=SETTINGS_PREFIX + "backoff_base",
+        default=DEFAULTS["backoff_base"],
     )
     integration_backoff_cap = fields.Integer(
-        string="Backoff Cap (s)", config_parameter=SETTINGS_PREFIX + "backoff_cap", default=DEFAULTS["backoff_cap"]
+        string="Backoff Cap (s)",
+        config_parameter=SETTINGS_PREFIX + "backoff_cap",
+        default=DEFAULTS["backoff_cap"],
     )
     integration_batch_size = fields.Integer(
         string="Batch Size", config_parameter=SETTINGS_PREFIX + "batch_size", default=DEFAULTS["batch_size"]
     )
     integration_lease_seconds = fields.Integer(
-        string="Lease (s)", config_parameter=SETTINGS_PREFIX + "lease_seconds", default=DEFAULTS["lease_seconds"]
+        string="Lease (s)",
+        config_parameter=SETTINGS_PREFIX + "lease_seconds",
+        default=DEFAULTS["lease_seconds"],
     )
     integration_retention_days = fields.Integer(
         string="Keep Payloads (days)",
@@ -32,6 +40,6 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def _compute_integration_backend_ids(self):
-        backends = self.env["integration.backend"].search([])
+        backends = self.env["integration.backend"].search([], limit=200)
         for settings in self:
             settings.integration_backend_ids = backends

@@ -49,7 +49,10 @@ class IntegrationCaseMixin:
 
 
 def signed_headers(body, secret=SECRET, timestamp=None, header="X-Signature"):
-    headers = {"Content-Type": "application/json", header: hmac_sha256(secret, signed_message(body, timestamp))}
+    headers = {
+        "Content-Type": "application/json",
+        header: hmac_sha256(secret, signed_message(body, timestamp)),
+    }
     if timestamp is not None:
         headers["X-Timestamp"] = str(timestamp)
     return headers

@@ -1,5 +1,6 @@
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
+from psycopg2.errors import UniqueViolation
 
 from .common import IntegrationCaseMixin
 
@@ -25,12 +26,24 @@ class TestBinder(IntegrationCaseMixin, TransactionCase):
     def test_one_record_per_external_id_and_one_external_id_per_record(self):
         self.binder._bind(self.backend, self.partner, "X-2")
         other = self.env["res.partner"].create({"name": "Other"})
-        with self.assertRaises(Exception), self.cr.savepoint():
-            self.binder.create({"backend_id": self.backend.id, "model": "res.partner",
-                                "res_id": other.id, "external_id": "X-2"})
-        with self.assertRaises(Exception), self.cr.savepoint():
-            self.binder.create({"backend_id": self.backend.id, "model": "res.partner",
-                                "res_id": self.partner.id, "external_id": "X-3"})
+        with self.assertRaises(UniqueViolation), self.cr.savepoint():
+            self.binder.create(
+                {
+                    "backend_id": self.backend.id,
+                    "model": "res.partner",
+                    "res_id": other.id,
+                    "external_id": "X-2",
+                }
+            )
+        with self.assertRaises(UniqueViolation), self.cr.savepoint():
+            self.binder.create(
+                {
+                    "backend_id": self.backend.id,
+                    "model": "res.partner",
+                    "res_id": self.partner.id,
+                    "external_id": "X-3",
+                }
+            )
 
     def test_archived_record_is_still_found(self):
         self.binder._bind(self.backend, self.partner, "X-4")

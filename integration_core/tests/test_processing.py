@@ -5,7 +5,6 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -96,7 +95,9 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
         self.assertIn(self.env.ref("base.user_admin"), manager.user_ids)
 
         with patch.object(
-            type(self.backend), "_generic_hmac_handle", side_effect=RetryableError("vendor down", retry_after=120)
+            type(self.backend),
+            "_generic_hmac_handle",
+            side_effect=RetryableError("vendor down", retry_after=120),
         ):
             self._process_events()
             self.assertEqual((event.state, event.attempts), ("retry", 1))

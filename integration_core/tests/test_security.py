@@ -13,7 +13,9 @@ class TestSecurity(IntegrationCaseMixin, TransactionCase):
         cls.backend = cls._make_backend()
         cls.backend_b = cls._make_backend(name="B backend", company_id=cls.company_b.id)
         cls.user = new_test_user(cls.env, "integ_user", groups="integration_core.group_integration_user")
-        cls.manager = new_test_user(cls.env, "integ_manager", groups="integration_core.group_integration_manager")
+        cls.manager = new_test_user(
+            cls.env, "integ_manager", groups="integration_core.group_integration_manager"
+        )
 
     def test_only_system_admins_read_secrets(self):
         backend = self.backend.with_user(self.manager)

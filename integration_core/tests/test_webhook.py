@@ -34,8 +34,16 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         event = self._events()
         self.assertRecordValues(
             event,
-            [{"external_event_id": "evt_1", "event_type": "contact.updated", "entity_key": "C-1",
-              "state": "pending", "correlation_id": "req-42", "source": "webhook"}],
+            [
+                {
+                    "external_event_id": "evt_1",
+                    "event_type": "contact.updated",
+                    "entity_key": "C-1",
+                    "state": "pending",
+                    "correlation_id": "req-42",
+                    "source": "webhook",
+                }
+            ],
         )
         self.assertEqual(json.loads(event.payload), json.loads(body))
         self.assertEqual(json.loads(event.headers)["X-Signature"], "***", "secrets are masked")

@@ -1,0 +1,106 @@
+"""Databases for the test tiers and the demo: a template with the suite's Odoo dependencies
+installed once (reused with `createdb -T`), throwaway copies, a server on a free port."""
+
+import ast
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+ODOO = [str(ROOT / "setup" / "odoo")]
+SUITE_ADDONS = [
+    "integration_core",
+    "integration_stripe",
+    "integration_shopify",
+    "integration_salesforce",
+    "integration_clm",
+]
+
+
+def load_env():
+    """Environment written by setup/bootstrap.sh (PG* variables, paths)."""
+    env_file = LOCAL / "env.sh"
+    if not env_file.exists():
+        sys.exit("run `make bootstrap` (setup/bootstrap.sh) first")
+    for line in env_file.read_text().splitlines():
+        if line.startswith("export "):
+            for pair in _split_exports(line[len("export ") :]):
+                key, _, value = pair.partition("=")
+                os.environ[key] = value.strip('"')
+    return os.environ
+
+
+def _split_exports(text):
+    parts, current, quoted = [], "", False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == " " and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in parts + [current] if p]
+
+
+def odoo_dependencies():
+    """The Odoo apps the suite's addons depend on (everything not in this repository)."""
+    deps = set()
+    for addon in SUITE_ADDONS:
+        manifest = ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
+        deps.update(d for d in manifest["depends"] if not d.startswith("integration_"))
+    return sorted(deps)
+
+
+def psql(sql, db="postgres"):
+    return subprocess.run(
+        ["psql", "-X", "-q", "-t", "-A", "-d", db, "-c", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def db_exists(name):
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+
+
+def drop_db(name):
+    subprocess.run(["dropdb", "--if-exists", "--force", name], check=True, capture_output=True)
+
+
+def template_db(demo=False):
+    """Name of a database with the suite's Odoo dependencies installed; built on first use."""
+    deps = odoo_dependencies()
+    key = hashlib.sha1(f"{deps}{os.environ.get('ODOO_DIR')}{demo}".encode()).hexdigest()[:8]
+    name = f"integration_tpl_{'demo_' if demo else ''}{key}"
+    if db_exists(name):
+        return name
+    print(f"[db] building template {name} with {', '.join(deps)} (once)", flush=True)
+    building = name + "_building"
+    drop_db(building)
+    log = LOCAL / "log" / f"{building}.log"
+    cmd = ODOO + ["-d", building, "-i", ",".join(deps), "--stop-after-init", "--logfile", str(log)]
+    if demo:
+        cmd.append("--with-demo")
+    started = time.monotonic()
+    result = subprocess.run(cmd)
+    if result.returncode != 0 or not db_exists(building):
+        raise RuntimeError(f"installing Odoo dependencies failed, see {log}")
+    psql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    print(f"[db] template {name} built in {time.monotonic() - started:.0f} s", flush=True)
+    return name
+
+
+def fresh_db(name, demo=False):
+    drop_db(name)
+    subprocess.run(["createdb", "-T", template_db(demo), name], check=True)
+    return name
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

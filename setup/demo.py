@@ -1,0 +1,163 @@
+"""`make demo`: a fresh `integration_demo` database with the suite and its demo data, the
+bundled sample deliveries sent over HTTP to the real webhook URL (signed as the vendor
+would), the processing job run, a short table, then Odoo serving until Ctrl-C."""
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+import dbtools
+from odoo_client import OdooClient
+
+DB = "integration_demo"
+PORT = int(os.environ.get("DEMO_PORT", "8069"))
+BASE_URL = f"http://127.0.0.1:{PORT}"
+# The demo backend of integration_core/demo/integration_backend_demo.xml
+WEBHOOK = f"{BASE_URL}/integration/webhook/demo-contacts"
+SECRET = "demo-webhook-secret"
+
+
+def deliver(payload, secret=SECRET):
+    """POST one delivery signed like the generic kind expects: hex HMAC of '<t>.<body>'."""
+    body = json.dumps(payload).encode()
+    timestamp = str(int(time.time()))
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Signature": signature, "X-Timestamp": timestamp}
+    return requests.post(WEBHOOK, data=body, headers=headers, timeout=30)
+
+
+def contact(event_id, contact_id, name, created, email=None):
+    data = {"id": contact_id, "name": name, "email": email, "phone": None}
+    return {"id": event_id, "type": "contact.updated", "created": created, "data": data}
+
+
+def sample_deliveries():
+    now = int(time.time())
+    return [
+        (
+            "new contact",
+            contact("evt_demo_001", "CRM-100", "Northwind Traders", now - 60, "ap@northwind.example"),
+        ),
+        ("update of the same contact", contact("evt_demo_002", "CRM-100", "Northwind Traders Ltd", now - 30)),
+        (
+            "duplicate delivery of the first",
+            contact("evt_demo_001", "CRM-100", "Northwind Traders", now - 60),
+        ),
+        ("newer version first...", contact("evt_demo_004", "CRM-101", "Contoso Pharmaceuticals", now - 10)),
+        ("...older version second (converges)", contact("evt_demo_003", "CRM-101", "Contoso", now - 50)),
+        ("contact without a name (to fix)", contact("evt_demo_005", "CRM-102", "", now - 40)),
+        ("contact without a name (left failed)", contact("evt_demo_006", "CRM-103", "", now - 40)),
+    ]
+
+
+def wait_until_settled(admin, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not admin.call("integration.event", "search_count", [("state", "in", ["pending", "processing"])]):
+            return
+        time.sleep(0.3)
+
+
+def main():
+    dbtools.load_env()
+    log = dbtools.LOCAL / "log" / "demo-odoo.log"
+    print(f"[demo] preparing database {DB} (Odoo apps with demo data, then the suite)", flush=True)
+    dbtools.fresh_db(DB, demo=True)
+    subprocess.run(
+        dbtools.ODOO
+        + ["-d", DB, "-i", "integration_suite", "--with-demo", "--stop-after-init", "--logfile", str(log)],
+        check=True,
+    )
+    server = subprocess.Popen(
+        dbtools.ODOO + ["-d", DB, "--db-filter", f"^{DB}$", "--http-port", str(PORT), "--logfile", str(log)]
+    )
+    try:
+        _wait_for_server(server, log)
+        admin = OdooClient(BASE_URL, DB).login("admin", "admin")
+        print(f"[demo] sending sample deliveries to {WEBHOOK}")
+        for label, payload in sample_deliveries():
+            response = deliver(payload)
+            print(f"  {response.status_code} {response.json().get('status', ''):9} {label}")
+        bad = deliver(contact("evt_demo_bad", "CRM-999", "Mallory", int(time.time())), secret="forged")
+        print(f"  {bad.status_code} {'refused':9} forged signature (audit log only)")
+        wait_until_settled(admin)
+        _fix_and_replay(admin, "evt_demo_005", "Fabrikam Inc.")
+        wait_until_settled(admin)
+        _print_table(admin)
+        print(f"\n[demo] Odoo is serving {BASE_URL}  (login: admin / password: admin)")
+        print("[demo] Integrations > Exceptions shows the event left failed. Ctrl-C stops the server.")
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_for_server(server, log):
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if requests.get(f"{BASE_URL}/web/login", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"[demo] Odoo did not start on port {PORT} (busy? set DEMO_PORT), see {log}")
+        time.sleep(0.3)
+
+
+def _fix_and_replay(admin, external_event_id, name):
+    """What a person does in Exceptions: edit the payload, resubmit."""
+    [event] = admin.call(
+        "integration.event", "search_read", [("external_event_id", "=", external_event_id)], ["payload"]
+    )
+    payload = json.loads(event["payload"])
+    payload["data"]["name"] = name
+    context = {"active_model": "integration.event", "active_ids": [event["id"]]}
+    wizard = admin.call(
+        "integration.event.edit.wizard",
+        "create",
+        {"event_id": event["id"], "payload": json.dumps(payload)},
+        context=context,
+    )
+    admin.call("integration.event.edit.wizard", "action_resubmit", [wizard], context=context)
+    print(f"[demo] fixed {external_event_id} in Exceptions (name '{name}') and resubmitted it")
+
+
+def _print_table(admin):
+    events = admin.call(
+        "integration.event",
+        "search_read",
+        [],
+        ["external_event_id", "state", "entity_key", "error_message", "result_note", "payload_original"],
+        order="id",
+    )
+    states = {}
+    for event in events:
+        states[event["state"]] = states.get(event["state"], 0) + 1
+    partners = admin.call("integration.external.id", "search_count", [("model", "=", "res.partner")])
+    refused = admin.call("integration.audit", "search_count", [("action", "=", "refused")])
+    print(
+        "\n  events per state     "
+        + ", ".join(f"{state}: {count}" for state, count in sorted(states.items()))
+    )
+    print(f"  documents created    {partners} partners bound to external IDs")
+    print(f"  deliveries refused   {refused} (see Configuration > Audit Log)")
+    print("\n  event           entity    state    note")
+    for event in events:
+        note = event["error_message"] or event["result_note"] or ""
+        if event["payload_original"]:
+            note = "fixed in Exceptions and replayed"
+        print(f"  {event['external_event_id']:15} {event['entity_key']:9} {event['state']:8} {note}")
+
+
+if __name__ == "__main__":
+    main()
