@@ -22,5 +22,8 @@
         "views/menus.xml",
     ],
     "demo": ["demo/integration_backend_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["integration_core/static/tests/tours/*.js"],
+    },
     "application": True,
 }

@@ -81,6 +81,7 @@ def run_odoo(tier):
     started = time.monotonic()
     db = f"integration_test_{os.getpid()}"
     log = dbtools.LOCAL / "log" / "odoo-tests.log"
+    log.unlink(missing_ok=True)  # Odoo appends to its logfile
     try:
         dbtools.fresh_db(db)
     except Exception as exc:  # noqa: BLE001 - reported as a failed tier

@@ -1,0 +1,43 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
+
+// A manager sets up a backend from the Integrations menu and activates it.
+registry.category("web_tour.tours").add("integration_core_backend_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("integration_core.menu_integration_root"),
+        { trigger: 'a[data-menu-xmlid="integration_core.menu_integration_backends"]', run: "click" },
+        { trigger: "button.o_list_button_add", run: "click" },
+        { trigger: ".o_field_widget[name='name'] input", run: "edit Tour backend" },
+        { trigger: ".o_field_widget[name='signature_header'] input", run: "edit X-Tour-Signature" },
+        ...stepUtils.saveForm(),
+        { trigger: ".o_field_widget[name='webhook_url']:contains('/integration/webhook/')" },
+        { trigger: "button[name='action_activate']", run: "click" },
+        { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Active')" },
+    ],
+});
+
+// Finance opens Exceptions, reads what is wrong and ignores the event with a reason.
+registry.category("web_tour.tours").add("integration_core_exceptions_tour", {
+    url: "/odoo/action-integration_core.integration_exception_action",
+    steps: () => [
+        { trigger: ".o_data_cell:contains('Contact TOUR-1 has no name')", run: "click" },
+        { trigger: ".o_form_view .alert-danger:contains('Contact TOUR-1 has no name')" },
+        { trigger: "button[name='action_open_ignore_wizard']", run: "click" },
+        { trigger: ".modal .o_field_widget[name='reason'] input", run: "edit Test contact from the vendor" },
+        { trigger: ".modal button[name='action_confirm']", run: "click" },
+        { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Ignored')" },
+    ],
+});
+
+// An administrator changes the retry policy in Settings > Integrations.
+registry.category("web_tour.tours").add("integration_core_settings_tour", {
+    url: "/odoo/settings#integration_core",
+    steps: () => [
+        { trigger: ".o_setting_box:contains('Retries') .o_field_widget[name='integration_max_attempts'] input", run: "edit 7" },
+        { trigger: ".o_setting_box:contains('Backends') .o_data_row:contains('Settings tour backend')" },
+        // Saving settings reloads the page.
+        { trigger: ".o_form_button_save", run: "click", expectUnloadPage: true },
+        { trigger: ".o_field_widget[name='integration_max_attempts'] input:value(7)" },
+    ],
+});

@@ -1,0 +1,31 @@
+"""Odoo UI tours in Chromium: what a manager and a finance user do on the screens."""
+
+from odoo.tests import HttpCase, tagged
+
+from .common import IntegrationCaseMixin, contact_event
+
+
+@tagged("post_install", "-at_install")
+class TestUi(IntegrationCaseMixin, HttpCase):
+    def test_backend_form_tour(self):
+        self.start_tour("/odoo", "integration_core_backend_tour", login="admin")
+        backend = self.env["integration.backend"].search([("name", "=", "Tour backend")])
+        self.assertEqual((backend.state, backend.signature_header), ("active", "X-Tour-Signature"))
+
+    def test_exceptions_tour(self):
+        backend = self._make_backend()
+        event = self._ingest(backend, contact_event("evt_tour", "TOUR-1", name=""))
+        self._process_events()
+        self.assertEqual(event.state, "failed")
+        self.start_tour(
+            "/odoo/action-integration_core.integration_exception_action",
+            "integration_core_exceptions_tour",
+            login="admin",
+        )
+        self.assertEqual((event.state, event.ignore_reason), ("ignored", "Test contact from the vendor"))
+
+    def test_settings_tour(self):
+        self._make_backend(name="Settings tour backend")
+        self.start_tour("/odoo/settings#integration_core", "integration_core_settings_tour", login="admin")
+        param = self.env["ir.config_parameter"].get_param("integration_core.max_attempts")
+        self.assertEqual(param, "7")
