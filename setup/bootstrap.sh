@@ -162,6 +162,9 @@ db_port = $DB_PORT
 db_user = $DB_USER
 ${DB_PASSWORD:+db_password = $DB_PASSWORD}
 admin_passwd = admin
+; integration_core is server-wide so that its webhook answers 503 (retry later) instead of
+; 404 when the database cannot be opened.
+server_wide_modules = base,rpc,web,integration_core
 http_interface = 127.0.0.1
 limit_time_cpu = 600
 limit_time_real = 1200

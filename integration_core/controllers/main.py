@@ -29,6 +29,12 @@ class IntegrationWebhookController(http.Controller):
     )
     def receive(self, webhook_uuid, **_params):
         started = time.monotonic()
+        if not request.db:
+            # Odoo serves the request without a database when it cannot open one (it is down,
+            # or not selected): the route is server-wide for this answer. Nothing is stored
+            # and the vendor retries later.
+            _logger.warning("integration webhook: no database available, answered 503")
+            return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
         try:
             return self._receive(webhook_uuid, started)
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:

@@ -5,6 +5,7 @@ import time
 import uuid
 
 from odoo import api, fields, models
+from odoo.tools import SQL, mute_logger
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES
 from ..exceptions import PayloadError, PermanentError, SignatureError
@@ -153,6 +154,10 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         return getattr(self, f"_{self.kind}_parse")(headers, body)
 
+    def _source_url(self, event):
+        """Link to the event's object in the vendor's own screens, when the vendor has one."""
+        return False
+
     def _webhook_response(self, event_id, duplicate):
         """Body and content type of the acknowledgement (some vendors expect a set text)."""
         return json.dumps({"status": "duplicate" if duplicate else "accepted"}), "application/json"
@@ -233,11 +238,23 @@ class IntegrationBackend(models.Model):
             )
         values = {"name": name, "email": data.get("email"), "phone": data.get("phone")}
         if partner:
+            self._lock_for_update(partner)
             partner.write(values)
         else:
             partner = self.env["res.partner"].create(values)
         binder._bind(self, partner, external_id, event.order_at)
         return partner
+
+    def _lock_for_update(self, records):
+        """Lock the rows a handler is about to change, without waiting: when a person or
+        another worker holds them, the engine retries the event later (LockNotAvailable)."""
+        query = SQL(
+            "SELECT id FROM %s WHERE id IN %s FOR UPDATE NOWAIT",
+            SQL.identifier(records._table),
+            tuple(records.ids),
+        )
+        with mute_logger("odoo.sql_db"):  # a busy row is expected, not an error to log
+            self.env.cr.execute(query)
 
     # ------------------------------------------------------------------ alerts
     def _notify_dead_event(self, event):

@@ -15,6 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from ..const import (
     CLAIMABLE_STATES,
@@ -58,7 +59,9 @@ class IntegrationEvent(models.Model):
     payload_original = fields.Text(
         readonly=True, help="The payload as first received, kept when a manager edits it."
     )
+    payload_pretty = fields.Text(compute="_compute_payload_pretty", string="Payload (formatted)")
     headers = fields.Text(readonly=True, help="Request headers, secrets masked.")
+    source_url = fields.Char(compute="_compute_source_url", string="Open in Vendor")
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
     is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
@@ -88,6 +91,19 @@ class IntegrationEvent(models.Model):
     def _compute_is_exception(self):
         for event in self:
             event.is_exception = event.state in EXCEPTION_STATES
+
+    @api.depends("payload")
+    def _compute_payload_pretty(self):
+        for event in self:
+            try:
+                event.payload_pretty = json.dumps(json.loads(event.payload), indent=2, ensure_ascii=False)
+            except (TypeError, ValueError):
+                event.payload_pretty = event.payload
+
+    @api.depends("backend_id.kind", "payload")
+    def _compute_source_url(self):
+        for event in self:
+            event.source_url = event.backend_id._source_url(event) if event.backend_id else False
 
     @api.depends("event_type", "external_event_id")
     def _compute_display_name(self):
@@ -262,6 +278,10 @@ class IntegrationEvent(models.Model):
             self._fail("payload", exc.message)
         except PermanentError as exc:
             self._fail("permanent", exc.message)
+        except (LockNotAvailable, SerializationFailure):
+            # Someone else is changing the same record right now: try again shortly.
+            message = self.env._("The record is being changed by someone else; trying again.")
+            self._schedule_retry(settings, "retryable", message)
         except Exception as exc:
             _logger.exception("integration event %s failed unexpectedly", self.id)
             message = self.env._("Unexpected error: %s", exc)

@@ -1,11 +1,12 @@
 """The processing cron: states, ordering per entity, replay without duplicates."""
 
 import json
+import random
 from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from odoo import fields
+from odoo import api, fields, sql_db
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -142,3 +143,75 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
         self.assertFalse(done.payload)
         self.assertEqual(done.state, "done")
         self.assertTrue(failed.payload, "failed events are kept whole")
+
+
+@tagged("post_install", "-at_install")
+class TestReliability(IntegrationCaseMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend = cls._make_backend()
+
+    def test_two_hundred_shuffled_events_converge_to_the_in_order_result(self):
+        deliveries = [
+            contact_event(f"evt_{entity}_{version}", f"E-{entity}", name=f"E-{entity} v{version}",
+                          created=1000 + version)
+            for entity in range(20)
+            for version in range(10)
+        ]  # fmt: skip
+        random.Random(42).shuffle(deliveries)
+        events = self.env["integration.event"]
+        for payload in deliveries:
+            events |= self._ingest(self.backend, payload)
+        self._process_events()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        binder = self.env["integration.external.id"]
+        for entity in range(20):
+            partner = binder._record_for(self.backend, "res.partner", f"E-{entity}")
+            self.assertEqual(partner.name, f"E-{entity} v9")
+        self.assertEqual(binder.search_count([("backend_id", "=", self.backend.id)]), 20)
+
+    def test_worker_killed_mid_batch_events_run_exactly_once_after_the_lease(self):
+        events = self.env["integration.event"]
+        for index in range(5):
+            events |= self._ingest(self.backend, contact_event(f"evt_k{index}", f"K-{index}"))
+        settings = events._engine_settings()
+        self.env.flush_all()
+        # Worker A claims the batch, finishes two events, then is killed (its cursor dies).
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            worker_a = api.Environment(cr, api.SUPERUSER_ID, {})["integration.event"]
+            batch = worker_a._claim_batch(10, lease_seconds=300)
+            cr.commit()
+            self.assertEqual(len(batch), 5)
+            for event in batch[:2]:
+                event._process(settings)
+                cr.commit()
+        self.env.invalidate_all()
+        self.assertEqual(events.mapped("state").count("processing"), 3)
+
+        self._process_events()  # worker B: the leases still hold
+        self.assertEqual(events.mapped("state").count("processing"), 3)
+
+        with freeze_time(fields.Datetime.now() + timedelta(seconds=301)):
+            self._process_events()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        for event in events:
+            self.assertEqual(event.audit_ids.mapped("action").count("processed"), 1, "exactly once")
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Ada Lovelace")]), 5)
+
+    def test_locked_record_is_retried_not_failed(self):
+        # A committed partner that someone else is saving right now (a real second connection).
+        partner = self.env.ref("base.partner_admin")
+        self.env["integration.external.id"]._bind(self.backend, partner, "L-1")
+        update = self._ingest(self.backend, contact_event("evt_lock", "L-1", name="Renamed"))
+        self.env.flush_all()
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", [partner.id])
+            self._process_events()
+        finally:
+            other.rollback()
+            other.close()
+        self.assertEqual((update.state, update.error_class), ("retry", "retryable"))
+        self.assertIn("being changed by someone else", update.error_message)
+        self.assertNotEqual(partner.name, "Renamed")

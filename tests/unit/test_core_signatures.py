@@ -34,6 +34,7 @@ def test_previous_secret_accepted_during_rotation():
         (None, {}, "missing"),
         ("", {}, "missing"),
         ("00" * 32, {}, "does not match"),
+        ("é" * 64, {}, "does not match"),
         ("sig", {"timestamp": "100", "now": 1000, "tolerance": 300}, "tolerance"),
         ("sig", {"timestamp": "soon", "now": 1000, "tolerance": 300}, "unix time"),
     ],
