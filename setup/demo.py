@@ -53,13 +53,24 @@ def sample_deliveries():
         ("...older version second (converges)", contact("evt_demo_003", "CRM-101", "Contoso", now - 50)),
         ("contact without a name (to fix)", contact("evt_demo_005", "CRM-102", "", now - 40)),
         ("contact without a name (left failed)", contact("evt_demo_006", "CRM-103", "", now - 40)),
+        (
+            "update behind that failure (waits)",
+            contact("evt_demo_007", "CRM-103", "Adventure Works", now - 20),
+        ),
+        ("vendor test contact (to ignore)", contact("evt_demo_008", "CRM-104", "", now - 40)),
     ]
 
 
 def wait_until_settled(admin, timeout=60):
-    deadline = time.monotonic() + timeout
+    """Until nothing is processing and the events left pending (waiting behind an older
+    failed one) have stayed so for two seconds."""
+    deadline, last, stable_since = time.monotonic() + timeout, None, time.monotonic()
     while time.monotonic() < deadline:
-        if not admin.call("integration.event", "search_count", [("state", "in", ["pending", "processing"])]):
+        waiting = admin.call("integration.event", "search", [("state", "in", ["pending", "processing"])])
+        processing = admin.call("integration.event", "search_count", [("state", "=", "processing")])
+        if waiting != last:
+            last, stable_since = waiting, time.monotonic()
+        elif not processing and time.monotonic() - stable_since > 2:
             return
         time.sleep(0.3)
 
@@ -88,10 +99,12 @@ def main():
         print(f"  {bad.status_code} {'refused':9} forged signature (audit log only)")
         wait_until_settled(admin)
         _fix_and_replay(admin, "evt_demo_005", "Fabrikam Inc.")
+        _ignore(admin, "evt_demo_008", "Test contact sent from the vendor's dashboard")
+        _temporary_failures(admin)
         wait_until_settled(admin)
         _print_table(admin)
         print(f"\n[demo] Odoo is serving {BASE_URL}  (login: admin / password: admin)")
-        print("[demo] Integrations > Exceptions shows the event left failed. Ctrl-C stops the server.")
+        print("[demo] Integrations > Exceptions shows the failed and dead events. Ctrl-C stops the server.")
         server.wait()
     except KeyboardInterrupt:
         pass
@@ -112,6 +125,51 @@ def _wait_for_server(server, log):
         if server.poll() is not None or time.monotonic() > deadline:
             sys.exit(f"[demo] Odoo did not start on port {PORT} (busy? set DEMO_PORT), see {log}")
         time.sleep(0.3)
+
+
+def _event_id(admin, external_event_id):
+    return admin.call("integration.event", "search", [("external_event_id", "=", external_event_id)])[0]
+
+
+def _ignore(admin, external_event_id, reason):
+    context = {"active_model": "integration.event", "active_ids": [_event_id(admin, external_event_id)]}
+    wizard = admin.call("integration.event.ignore.wizard", "create", {"reason": reason}, context=context)
+    admin.call("integration.event.ignore.wizard", "action_confirm", [wizard], context=context)
+    print(f"[demo] ignored {external_event_id} in Exceptions: {reason}")
+
+
+def _temporary_failures(admin):
+    """A person keeps two contacts open for editing (their rows locked) while updates arrive:
+    the first update waits to be retried; with attempts set to 1, the second goes dead."""
+    bindings = admin.call(
+        "integration.external.id", "search_read", [("external_id", "in", ["CRM-100", "CRM-101"])], ["res_id"]
+    )
+    ids = ",".join(str(b["res_id"]) for b in bindings)
+    lock = subprocess.Popen(
+        ["psql", "-X", "-q", "-d", DB, "-c",
+         f"BEGIN; SELECT id FROM res_partner WHERE id IN ({ids}) FOR UPDATE; SELECT pg_sleep(20); COMMIT;"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1)
+    params = "ir.config_parameter"
+    try:
+        now = int(time.time())
+        deliver(contact("evt_demo_009", "CRM-100", "Northwind Traders Group", now))
+        _wait_state(admin, "evt_demo_009", "retry")
+        print("[demo] CRM-100 is being edited: its update waits to be retried")
+        admin.call(params, "set_param", "integration_core.max_attempts", "1")
+        deliver(contact("evt_demo_010", "CRM-101", "Contoso Pharma", now))
+        _wait_state(admin, "evt_demo_010", "dead")
+        print("[demo] with attempts set to 1, CRM-101's update went dead; managers got an activity")
+    finally:
+        admin.call(params, "set_param", "integration_core.max_attempts", "5")
+        lock.terminate()
+        lock.wait()
+
+
+def _wait_state(admin, external_event_id, state, timeout=30):
+    domain = [("external_event_id", "=", external_event_id), ("state", "=", state)]
+    admin.wait_for("integration.event", domain, timeout=timeout)
 
 
 def _fix_and_replay(admin, external_event_id, name):
@@ -137,7 +195,15 @@ def _print_table(admin):
         "integration.event",
         "search_read",
         [],
-        ["external_event_id", "state", "entity_key", "error_message", "result_note", "payload_original"],
+        [
+            "external_event_id",
+            "state",
+            "entity_key",
+            "error_message",
+            "result_note",
+            "payload_original",
+            "ignore_reason",
+        ],
         order="id",
     )
     states = {}
@@ -153,8 +219,10 @@ def _print_table(admin):
     print(f"  deliveries refused   {refused} (see Configuration > Audit Log)")
     print("\n  event           entity    state    note")
     for event in events:
-        note = event["error_message"] or event["result_note"] or ""
-        if event["payload_original"]:
+        note = event["ignore_reason"] or event["error_message"] or event["result_note"] or ""
+        if event["state"] == "pending":
+            note = "waits until the older event of the same contact is fixed or ignored"
+        elif event["payload_original"]:
             note = "fixed in Exceptions and replayed"
         print(f"  {event['external_event_id']:15} {event['entity_key']:9} {event['state']:8} {note}")
 

@@ -348,6 +348,12 @@ class IntegrationEvent(models.Model):
         self._trigger_processing(due)
 
     def _fail(self, error_class, message, tb=None, dead=False):
+        if dead:
+            message = self.env._(
+                "Gave up after %(attempts)s attempts. Last error: %(error)s",
+                attempts=self.attempts,
+                error=message,
+            )
         self.write(
             {
                 "state": "dead" if dead else "failed",
