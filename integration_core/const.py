@@ -43,6 +43,7 @@ DEFAULTS = {
     "retention_days": 30,
     "unexpected_retries": 3,  # unknown exceptions are retried this many times, then failed
     "max_body_bytes": 1024 * 1024,
+    "parallel_workers": 1,
 }
 SETTINGS_PREFIX = "integration_core."
 

@@ -3,6 +3,7 @@
 Nothing secret is written here: texts go through lib.masking first."""
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..lib.masking import mask_text
 
@@ -33,12 +34,38 @@ class IntegrationAudit(models.Model):
 
     @api.model
     def _log(self, action, message, **values):
-        values.setdefault(
-            "company_id",
-            values.get("backend_id")
-            and self.env["integration.backend"].sudo().browse(values["backend_id"]).company_id.id,
+        """Append one audit line (plain INSERT: this runs for every delivery refused and every
+        processing attempt, and an audit line has nothing for the ORM to compute)."""
+        backend_id = values.get("backend_id") or None
+        company_id = values.get("company_id")
+        if company_id is None and backend_id:
+            company_id = self.env["integration.backend"].sudo().browse(backend_id).company_id.id
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO integration_audit (
+                    backend_id, company_id, event_id, action, message, status_code, duration_ms,
+                    correlation_id, remote_addr, create_uid, write_uid, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """,
+                backend_id,
+                company_id or None,
+                values.get("event_id") or None,
+                action,
+                mask_text(message or "")[:500],
+                values.get("status_code") or None,
+                values.get("duration_ms") or 0,
+                values.get("correlation_id") or None,
+                values.get("remote_addr") or None,
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+            )
         )
-        return self.sudo().create({"action": action, "message": mask_text(message or "")[:500], **values})
+        self.invalidate_model()
+        self.env["integration.event"].invalidate_model(["audit_ids"])
 
     @api.model
     def _log_event(self, event, action, message, duration_ms=0):
@@ -46,6 +73,7 @@ class IntegrationAudit(models.Model):
             action,
             message,
             backend_id=event.backend_id.id,
+            company_id=event.company_id.id,
             event_id=event.id,
             correlation_id=event.correlation_id,
             duration_ms=duration_ms,

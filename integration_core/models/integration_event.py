@@ -12,7 +12,7 @@ import traceback
 import uuid
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from psycopg2.errors import LockNotAvailable, SerializationFailure
@@ -29,8 +29,10 @@ from ..const import (
 )
 from ..exceptions import MappingError, PayloadError, PermanentError, RetryableError
 from ..lib.backoff import retry_delay
+from ..tools.cron_waker import notify_cron_workers
 
 _logger = logging.getLogger(__name__)
+WORKER_CRON_CODE = "model._cron_process_events()"
 
 
 class IntegrationEvent(models.Model):
@@ -189,7 +191,60 @@ class IntegrationEvent(models.Model):
 
     @api.model
     def _trigger_processing(self, at=None):
-        self.env.ref("integration_core.cron_process_events").sudo()._trigger(at)
+        """Wake every processing worker (see `_set_parallel_workers`) once this transaction
+        commits; at a later time when `at` is given.
+
+        Same effect as `ir.cron._trigger()` (a trigger row per worker cron, then a NOTIFY),
+        in one INSERT and through the process's waker connection: ingest stays fast."""
+        now = fields.Datetime.now()
+        at = at or now
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                SELECT id, %(at)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(crons)s) AS id
+                """,
+                at=at,
+                now=now,
+                uid=self.env.uid or api.SUPERUSER_ID,
+                crons=list(self._worker_cron_ids()),
+            )
+        )
+        if at <= now:
+            dbname = self.env.cr.dbname
+            self.env.cr.postcommit.add(lambda: notify_cron_workers(dbname))
+
+    @api.model
+    @tools.ormcache()
+    def _worker_cron_ids(self):
+        return tuple(self._worker_crons().filtered("active").ids)
+
+    @api.model
+    def _worker_crons(self):
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [("model_id.model", "=", self._name), ("code", "=", WORKER_CRON_CODE)],
+                order="id",
+            )
+        )
+
+    @api.model
+    def _set_parallel_workers(self, count):
+        """Keep `count` active copies of the processing cron.
+
+        Odoo runs one cron job in one worker at a time; copies of the job let as many cron
+        workers (or Odoo hosts) claim batches side by side. The claim query keeps them apart."""
+        count = max(1, count)
+        crons = self._worker_crons()
+        primary = self.env.ref("integration_core.cron_process_events").sudo()
+        for index in range(len(crons), count):
+            crons |= primary.copy({"name": f"{primary.name} (worker {index + 1})", "active": True})
+        for index, cron in enumerate(crons):
+            cron.active = index < count
+        self.env.registry.clear_cache()
 
     # ------------------------------------------------------------------ processing
     @api.model
@@ -202,8 +257,10 @@ class IntegrationEvent(models.Model):
             if not batch:
                 return
             cron._commit_progress(remaining=len(batch))  # the leases must be visible to others
-            for index, event in enumerate(batch):
-                event._process(settings)
+            for index, event_id in enumerate(batch.ids):
+                # Each event on its own: the cache is cleared at every commit, and a record
+                # prefetching its whole batch would reload all of it each time.
+                self.browse(event_id)._process(settings)
                 if not cron._commit_progress(1):
                     # Out of time: hand back what this run claimed but did not start.
                     batch[index + 1 :]._release()
@@ -216,7 +273,10 @@ class IntegrationEvent(models.Model):
         """Lock and lease up to `limit` ready events, oldest first (the caller commits).
 
         An event is ready when it is due (or its lease expired: its worker died) and no older
-        event of the same entity is still unsettled. Rows another worker holds are skipped."""
+        event of the same entity is still unsettled. Rows another worker holds are skipped.
+        The older-event check is a scalar subquery on purpose: PostgreSQL then walks the claim
+        index in order and stops after `limit` rows, whatever the queue's length (a NOT EXISTS
+        becomes an anti-join over the whole queue)."""
         now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
@@ -224,16 +284,17 @@ class IntegrationEvent(models.Model):
                 WITH ready AS (
                     SELECT e.id
                       FROM integration_event e
-                     WHERE ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
+                     WHERE e.state IN %(queued)s
+                       AND ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
                             OR (e.state = 'processing' AND e.lease_until < %(now)s))
-                       AND NOT EXISTS (
+                       AND (e.entity_key = '' OR (
                            SELECT 1
                              FROM integration_event older
-                            WHERE e.entity_key != ''
-                              AND older.backend_id = e.backend_id
+                            WHERE older.backend_id = e.backend_id
                               AND older.entity_key = e.entity_key
                               AND older.state NOT IN %(settled)s
-                              AND (older.order_at, older.id) < (e.order_at, e.id))
+                              AND (older.order_at, older.id) < (e.order_at, e.id)
+                            LIMIT 1) IS NULL)
                      ORDER BY e.order_at, e.id
                      LIMIT %(limit)s
                        FOR UPDATE OF e SKIP LOCKED
@@ -245,6 +306,7 @@ class IntegrationEvent(models.Model):
                  WHERE ev.id = ready.id
              RETURNING ev.id
                 """,
+                queued=(*CLAIMABLE_STATES, "processing"),
                 claimable=CLAIMABLE_STATES,
                 settled=SETTLED_STATES,
                 now=now,

@@ -29,6 +29,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=SETTINGS_PREFIX + "lease_seconds",
         default=DEFAULTS["lease_seconds"],
     )
+    integration_parallel_workers = fields.Integer(
+        string="Parallel Workers",
+        config_parameter=SETTINGS_PREFIX + "parallel_workers",
+        default=DEFAULTS["parallel_workers"],
+        help="How many cron workers may process events at the same time (Odoo's cron threads or "
+        "worker processes must be at least as many).",
+    )
     integration_retention_days = fields.Integer(
         string="Keep Payloads (days)",
         config_parameter=SETTINGS_PREFIX + "retention_days",
@@ -43,3 +50,7 @@ class ResConfigSettings(models.TransientModel):
         backends = self.env["integration.backend"].search([], limit=200)
         for settings in self:
             settings.integration_backend_ids = backends
+
+    def set_values(self):
+        super().set_values()
+        self.env["integration.event"]._set_parallel_workers(self.integration_parallel_workers)

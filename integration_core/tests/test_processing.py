@@ -215,3 +215,20 @@ class TestReliability(IntegrationCaseMixin, TransactionCase):
         self.assertEqual((update.state, update.error_class), ("retry", "retryable"))
         self.assertIn("being changed by someone else", update.error_message)
         self.assertNotEqual(partner.name, "Renamed")
+
+
+@tagged("post_install", "-at_install")
+class TestParallelWorkers(TransactionCase):
+    def test_parallel_workers_are_copies_of_the_processing_cron(self):
+        events = self.env["integration.event"]
+        events._set_parallel_workers(3)
+        self.assertEqual(len(events._worker_cron_ids()), 3)
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "in", events._worker_cron_ids())])
+        events._trigger_processing()
+        after = self.env["ir.cron.trigger"].search_count([("cron_id", "in", events._worker_cron_ids())])
+        self.assertEqual(after - triggers, 3, "every worker is woken")
+        events._set_parallel_workers(1)
+        self.assertEqual(
+            events._worker_cron_ids(), (self.env.ref("integration_core.cron_process_events").id,)
+        )
+        self.assertEqual(len(events._worker_crons()), 3, "extra workers are archived, not deleted")

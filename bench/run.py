@@ -1,0 +1,315 @@
+"""`make bench`: the core's benchmarks. Each prints ratios measured in the same run on the
+same machine, so a noisy 2-core box compares like with like.
+
+  ingest      N signed deliveries to the webhook route vs the same N to a trivial route
+  processing  no-op events/s with 1 and 2 cron workers vs OCA queue_job no-op jobs/s
+  scale       claim time with 10k vs 1M pending events; worker memory over 100k events
+
+Not part of `make test` (CI): they take minutes and assert nothing."""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent / "setup"))
+import dbtools  # noqa: E402
+from odoo_client import OdooClient  # noqa: E402
+
+DB = "integration_bench"
+LOCAL = dbtools.LOCAL
+QUEUE_JOB = LOCAL / "bench" / "addons"
+BENCH_LIBS = LOCAL / "bench" / "libs"
+RESULTS = BENCH / "results"
+SECRET = "bench-secret"
+sys.path.insert(0, str(BENCH))
+from events_sql import insert_events_sql  # noqa: E402
+from signing import signed_delivery  # noqa: E402
+
+
+def psql(sql):
+    return dbtools.psql(sql, db=DB)
+
+
+def install_queue_job():
+    """OCA queue_job 19.0 from PyPI, into the bench's own folders only."""
+    if (QUEUE_JOB / "queue_job" / "__manifest__.py").exists():
+        return
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+    subprocess.run([*pip, "--target", str(BENCH_LIBS), "openupgradelib", "cssselect"], check=True)
+    wheel_dir = LOCAL / "bench" / "wheel"
+    subprocess.run([*pip, "--target", str(wheel_dir), "odoo-addon-queue-job>=19.0,<19.1"], check=True)
+    QUEUE_JOB.mkdir(parents=True, exist_ok=True)
+    (wheel_dir / "odoo" / "addons" / "queue_job").rename(QUEUE_JOB / "queue_job")
+
+
+def addons_path():
+    lines = Path(os.environ["ODOO_RC"]).read_text().splitlines()
+    base = next(line.split("=", 1)[1].strip() for line in lines if line.startswith("addons_path"))
+    return f"{base},{BENCH / 'addons'},{QUEUE_JOB}"
+
+
+def odoo_cmd(*args):
+    return [*dbtools.ODOO, f"--addons-path={addons_path()}", *args]
+
+
+def bench_env(**extra):
+    return dict(os.environ, PYTHONPATH=str(BENCH_LIBS), BENCH_ADDONS_PATH=addons_path(), **extra)
+
+
+def prepare_database():
+    print(f"[bench] database {DB}: suite + bench addons + queue_job", flush=True)
+    dbtools.fresh_db(DB)
+    modules = "integration_suite,integration_bench,integration_bench_queue_job"
+    log = LOCAL / "log" / "bench-install.log"
+    subprocess.run(odoo_cmd("-d", DB, "-i", modules, "--stop-after-init", "--logfile", str(log)),
+                   check=True, env=bench_env())  # fmt: skip
+
+
+class Server:
+    def __init__(self, *args, env=None):
+        self.port = dbtools.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = LOCAL / "log" / "bench-odoo.log"
+        self.proc = subprocess.Popen(
+            odoo_cmd("-d", DB, "--db-filter", f"^{DB}$", "--http-port", str(self.port),
+                     "--gevent-port", str(dbtools.free_port()), "--logfile", str(log), *args),
+            env=env or bench_env(),
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{self.url}/web/login", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Odoo did not start, see {log}")
+            time.sleep(0.3)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def make_backend(admin, kind, state="active"):
+    name = f"Bench {kind} {uuid.uuid4().hex[:6]}"
+    values = {"name": name, "kind": kind, "state": state, "webhook_secret": SECRET}
+    backend_id = admin.call("integration.backend", "create", values)
+    [backend] = admin.call("integration.backend", "read", [backend_id], ["webhook_uuid"])
+    return backend_id, backend["webhook_uuid"]
+
+
+# ---------------------------------------------------------------------------------- ingest
+def bench_ingest(n):
+    server = Server("--max-cron-threads", "0")  # ingest alone: no processing competes
+    try:
+        admin = OdooClient(server.url, DB).login("admin", "admin")
+        _backend_id, webhook_uuid = make_backend(admin, "generic_hmac")
+        webhook = f"{server.url}/integration/webhook/{webhook_uuid}"
+        ping = f"{server.url}/integration_bench/ping"
+        session = requests.Session()
+        for index in range(50):  # warm up both routes
+            session.post(ping, data=b"{}", headers={"Content-Type": "application/json"})
+            body, headers = signed_delivery(SECRET, f"warm_{index}")
+            session.post(webhook, data=body, headers=headers)
+
+        latencies = {"webhook": [], "trivial": []}
+        for index in range(n):  # interleaved, so that noise hits both alike
+            body, headers = signed_delivery(SECRET, f"seq_{index}")
+            for name, url in (("webhook", webhook), ("trivial", ping)):
+                started = time.perf_counter()
+                response = session.post(url, data=body, headers=headers)
+                latencies[name].append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+
+        def burst(url, prefix):
+            def send(index):
+                body, headers = signed_delivery(SECRET, f"{prefix}_{index}")
+                return requests.post(url, data=body, headers=headers, timeout=30).status_code
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                statuses = list(pool.map(send, range(n)))
+            assert set(statuses) == {200}, set(statuses)
+            return n / (time.perf_counter() - started)
+
+        throughput = {"webhook": burst(webhook, "burst"), "trivial": burst(ping, "burst")}
+        stored = int(psql("SELECT count(*) FROM integration_event WHERE external_event_id LIKE 'seq_%'"))
+        assert stored == n, stored
+    finally:
+        server.stop()
+    median = {name: statistics.median(values) * 1000 for name, values in latencies.items()}
+    p95 = {name: statistics.quantiles(values, n=20)[18] * 1000 for name, values in latencies.items()}
+    return {
+        "deliveries": n,
+        "median_ms": median,
+        "p95_ms": p95,
+        "median_ratio": median["webhook"] / median["trivial"],
+        "per_second_8_clients": throughput,
+        "throughput_ratio": throughput["webhook"] / throughput["trivial"],
+    }
+
+
+# ------------------------------------------------------------------------------ processing
+def insert_events(backend_id, n, prefix):
+    psql(insert_events_sql(backend_id, f"{prefix}_", 1, n))
+
+
+def wait_count(sql, target, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if int(psql(sql)) >= target:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def run_engine(admin, n, workers):
+    backend_id, _uuid = make_backend(admin, "bench_noop")
+    prefix = f"w{workers}_{uuid.uuid4().hex[:6]}"
+    settings = admin.call("res.config.settings", "create", {"integration_parallel_workers": workers})
+    admin.call("res.config.settings", "execute", [settings])
+    insert_events(backend_id, n, prefix)
+    started = time.perf_counter()
+    psql("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+            SELECT c.id, now() at time zone 'utc', 1, 1, now() at time zone 'utc', now() at time zone 'utc'
+              FROM ir_cron c JOIN ir_act_server a ON a.id = c.ir_actions_server_id
+             WHERE c.active AND a.code = 'model._cron_process_events()'""")  # fmt: skip
+    dbtools.psql(f"SELECT pg_notify('cron_trigger', '{DB}')")  # the cron workers listen on `postgres`
+    done_sql = f"SELECT count(*) FROM integration_event WHERE backend_id = {backend_id} AND state = 'done'"
+    finished = wait_count(done_sql, n, timeout=600)
+    elapsed = time.perf_counter() - started
+    if not finished:
+        raise RuntimeError(f"engine: only {psql(done_sql)} of {n} events done after {elapsed:.0f} s")
+    return n / elapsed
+
+
+def run_queue_job(n):
+    """Enqueue n no-op jobs in one transaction (with_delay), then time the runner."""
+    script = (
+        "partner = env['res.partner'].browse(1)\n"
+        f"for _i in range({n}):\n    partner.with_delay()._bench_noop_job()\n"
+        "env.cr.commit()\n"
+    )
+    before = int(psql("SELECT count(*) FROM queue_job WHERE state = 'done'"))
+    started = time.perf_counter()
+    shell = [sys.executable, f"{os.environ['ODOO_DIR']}/odoo-bin", "shell", "-c", os.environ["ODOO_RC"],
+             f"--addons-path={addons_path()}", "-d", DB, "--no-http",
+             "--logfile", str(LOCAL / "log" / "bench-shell.log")]  # fmt: skip
+    subprocess.run(shell, input=script.encode(), check=True, env=bench_env(), stdout=subprocess.DEVNULL)
+    enqueued = time.perf_counter()
+    finished = wait_count("SELECT count(*) FROM queue_job WHERE state = 'done'", before + n, timeout=900)
+    elapsed = time.perf_counter() - enqueued
+    if not finished:
+        raise RuntimeError(f"queue_job: jobs not done after {elapsed:.0f} s")
+    return n / elapsed, enqueued - started
+
+
+def bench_processing(n):
+    results = {}
+    for workers in (1, 2):
+        # Prefork mode: queue_job's runner needs it; the same server runs the engine's crons.
+        env = bench_env(ODOO_QUEUE_JOB_CHANNELS=f"root:{workers}")
+        server = Server("--workers", "2", "--max-cron-threads", str(workers),
+                        "--load", "base,rpc,web,integration_core,queue_job", env=env)  # fmt: skip
+        try:
+            admin = OdooClient(server.url, DB).login("admin", "admin")
+            events_per_s = run_engine(admin, n, workers)
+            jobs_per_s, enqueue_s = run_queue_job(n)
+        finally:
+            server.stop()
+        results[workers] = {"engine_events_per_s": events_per_s, "queue_job_jobs_per_s": jobs_per_s,
+                            "queue_job_enqueue_s": enqueue_s, "ratio": events_per_s / jobs_per_s}  # fmt: skip
+        print(f"[bench] {workers} worker(s): engine {events_per_s:.0f} events/s, "
+              f"queue_job {jobs_per_s:.0f} jobs/s", flush=True)  # fmt: skip
+    results["scaling_2_vs_1"] = results[2]["engine_events_per_s"] / results[1]["engine_events_per_s"]
+    return results
+
+
+# ----------------------------------------------------------------------------------- scale
+def bench_scale(small, large, memory_events):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "scale_worker.py"), DB, str(small), str(large), str(memory_events)],
+        env=bench_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("benches", nargs="*", default=["ingest", "processing", "scale"])
+    parser.add_argument("--deliveries", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--memory-events", type=int, default=100_000)
+    args = parser.parse_args()
+    dbtools.load_env()
+    install_queue_job()
+    prepare_database()
+    results = {}
+    if "ingest" in args.benches:
+        results["ingest"] = bench_ingest(args.deliveries)
+        print_ingest(results["ingest"])
+    if "processing" in args.benches:
+        results["processing"] = bench_processing(args.events)
+        print_processing(results["processing"])
+    if "scale" in args.benches:
+        results["scale"] = bench_scale(args.small, args.large, args.memory_events)
+        print_scale(results["scale"])
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\n[bench] results in {out}")
+
+
+def print_ingest(r):
+    print(f"\ningest ({r['deliveries']} deliveries, one client)")
+    print(f"  median latency   webhook {r['median_ms']['webhook']:.2f} ms, trivial route "
+          f"{r['median_ms']['trivial']:.2f} ms -> ratio {r['median_ratio']:.2f} (goal <= 1.5)")  # fmt: skip
+    print(
+        f"  p95 latency      webhook {r['p95_ms']['webhook']:.2f} ms, trivial {r['p95_ms']['trivial']:.2f} ms"
+    )
+    t = r["per_second_8_clients"]
+    print(f"  8 clients        webhook {t['webhook']:.0f} deliveries/s, trivial {t['trivial']:.0f} req/s "
+          f"-> ratio {r['throughput_ratio']:.2f}")  # fmt: skip
+
+
+def print_processing(r):
+    print("\nprocessing (no-op handler vs queue_job no-op jobs, same database, prefork server)")
+    for workers in (1, 2):
+        w = r[workers]
+        print(f"  {workers} worker(s)      engine {w['engine_events_per_s']:.0f} events/s, queue_job "
+              f"{w['queue_job_jobs_per_s']:.0f} jobs/s -> ratio {w['ratio']:.2f} (goal >= 2)")  # fmt: skip
+    print(f"  2 vs 1 worker    {r['scaling_2_vs_1']:.2f}x (goal >= 1.6)")
+
+
+def print_scale(r):
+    print("\nscale")
+    print(f"  claim of 50      {r['claim_ms_small']:.2f} ms with {r['small']} pending, "
+          f"{r['claim_ms_large']:.2f} ms with {r['large']} pending "
+          f"-> ratio {r['claim_ratio']:.2f} (goal <= 1.2)")  # fmt: skip
+    print(f"  worker memory    {r['memory_events']} events: RSS {r['rss_mb_start']:.0f} MB at start, "
+          f"{r['rss_mb_first_tenth']:.0f} MB after 10%, {r['rss_mb_end']:.0f} MB at the end "
+          f"({r['memory_events_per_s']:.0f} events/s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
