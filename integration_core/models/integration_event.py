@@ -7,6 +7,7 @@ committed before the next one starts."""
 
 import json
 import logging
+import random
 import time
 import traceback
 import uuid
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from ..const import (
@@ -249,24 +250,42 @@ class IntegrationEvent(models.Model):
     # ------------------------------------------------------------------ processing
     @api.model
     def _cron_process_events(self):
-        """Scheduled action "Process integration events": claim, process, commit, repeat."""
+        """Scheduled action "Process integration events": claim a batch, process and commit
+        each event, repeat until the queue is empty or Odoo's time budget for the run is
+        spent. The batch in hand is always finished; then Odoo calls again (or reschedules
+        the job at once) because we report work remaining."""
         settings = self._engine_settings()
         cron = self.env["ir.cron"]
         while True:
-            batch = self._claim_batch(settings["batch_size"], settings["lease_seconds"])
+            batch = self._claim_batch_or_retry(settings)
             if not batch:
+                cron._commit_progress(remaining=0)
                 return
             cron._commit_progress(remaining=len(batch))  # the leases must be visible to others
-            for index, event_id in enumerate(batch.ids):
+            time_left = 1
+            for event_id in batch.ids:
                 # Each event on its own: the cache is cleared at every commit, and a record
                 # prefetching its whole batch would reload all of it each time.
                 self.browse(event_id)._process(settings)
-                if not cron._commit_progress(1):
-                    # Out of time: hand back what this run claimed but did not start.
-                    batch[index + 1 :]._release()
-                    cron._commit_progress(0)
-                    self._trigger_processing()
-                    return
+                time_left = cron._commit_progress(1)
+            if not time_left:
+                cron._commit_progress(remaining=1)  # there may be more: run again soon
+                return
+
+    @api.model
+    def _claim_batch_or_retry(self, settings, tries=5):
+        """Claim, starting over when a concurrent worker's claim collides with ours.
+
+        Odoo's transactions are REPEATABLE READ: locking a row that another worker changed
+        after our snapshot raises a serialization failure instead of skipping it."""
+        for attempt in range(tries):
+            try:
+                with mute_logger("odoo.sql_db"):
+                    return self._claim_batch(settings["batch_size"], settings["lease_seconds"])
+            except SerializationFailure:
+                self.env.cr.rollback()
+                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+        return self.browse()
 
     @api.model
     def _claim_batch(self, limit, lease_seconds):
@@ -274,20 +293,43 @@ class IntegrationEvent(models.Model):
 
         An event is ready when it is due (or its lease expired: its worker died) and no older
         event of the same entity is still unsettled. Rows another worker holds are skipped.
-        The older-event check is a scalar subquery on purpose: PostgreSQL then walks the claim
-        index in order and stops after `limit` rows, whatever the queue's length (a NOT EXISTS
-        becomes an anti-join over the whole queue)."""
+        The first pass only looks at the oldest due events (a window read in index order),
+        so a claim costs the same with ten thousand or a million events queued; when that
+        window is mostly blocked by older unsettled events, a second pass looks further."""
+        ids = self._claim_ids(limit, lease_seconds, window=max(4 * limit, 200))
+        if len(ids) < limit:
+            ids += self._claim_ids(limit - len(ids), lease_seconds)
+        self.invalidate_model()
+        return self.browse(ids).sorted(lambda e: (e.order_at, e.id))
+
+    def _claim_ids(self, limit, lease_seconds, window=None):
         now = fields.Datetime.now()
+        due = SQL(
+            """e.state IN %(queued)s
+               AND ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
+                    OR (e.state = 'processing' AND e.lease_until < %(now)s))""",
+            queued=(*CLAIMABLE_STATES, "processing"),
+            claimable=CLAIMABLE_STATES,
+            now=now,
+        )
+        if window:
+            scope = SQL(
+                """(SELECT e.id FROM integration_event e WHERE %s ORDER BY e.order_at, e.id LIMIT %s)
+                   AS candidates JOIN integration_event e ON e.id = candidates.id""",
+                due,
+                window,
+            )
+        else:
+            scope = SQL("integration_event e WHERE %s", due)
+        # The older-event check is a scalar subquery on purpose: evaluated per candidate
+        # through the entity index, never turned into an anti-join over the whole queue.
         self.env.cr.execute(
             SQL(
                 """
                 WITH ready AS (
                     SELECT e.id
-                      FROM integration_event e
-                     WHERE e.state IN %(queued)s
-                       AND ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
-                            OR (e.state = 'processing' AND e.lease_until < %(now)s))
-                       AND (e.entity_key = '' OR (
+                      FROM %(scope)s
+                     %(where)s (e.entity_key = '' OR (
                            SELECT 1
                              FROM integration_event older
                             WHERE older.backend_id = e.backend_id
@@ -306,24 +348,15 @@ class IntegrationEvent(models.Model):
                  WHERE ev.id = ready.id
              RETURNING ev.id
                 """,
-                queued=(*CLAIMABLE_STATES, "processing"),
-                claimable=CLAIMABLE_STATES,
+                scope=scope,
+                where=SQL("WHERE") if window else SQL("AND"),
                 settled=SETTLED_STATES,
                 now=now,
                 lease=now + timedelta(seconds=lease_seconds),
                 limit=limit,
             )
         )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        self.invalidate_model()
-        return self.browse(ids).sorted(lambda e: (e.order_at, e.id))
-
-    def _release(self):
-        if self:
-            self.write({"state": "retry", "lease_until": False, "next_attempt_at": fields.Datetime.now()})
-            self.env.cr.execute(
-                SQL("UPDATE integration_event SET attempts = attempts - 1 WHERE id IN %s", tuple(self.ids))
-            )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _process(self, settings):
         """Run the handler of one claimed event inside a savepoint and record the outcome."""

@@ -133,6 +133,16 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
         with freeze_time(fields.Datetime.now() + timedelta(seconds=61)):
             self.assertEqual(events._claim_batch(10, lease_seconds=60), event, "worker died: taken over")
 
+    def test_ready_event_is_found_behind_a_long_blocked_queue(self):
+        blocker = self._ingest(self.backend, contact_event("evt_block", "B-1", name="", created=1))
+        self._process_events()
+        self.assertEqual(blocker.state, "failed")
+        for index in range(250):  # more than the first pass's window, all waiting behind it
+            self._ingest(self.backend, contact_event(f"evt_wait{index}", "B-1", created=10 + index))
+        ready = self._ingest(self.backend, contact_event("evt_free", "B-2", created=5000))
+        claimed = self.env["integration.event"]._claim_batch(50, lease_seconds=60)
+        self.assertEqual(claimed, ready)
+
     def test_retention_clears_old_done_payloads_only(self):
         done = self._ingest(self.backend, contact_event("evt_keep1", "C-8"))
         failed = self._ingest(self.backend, contact_event("evt_keep2", "C-9", name=""))

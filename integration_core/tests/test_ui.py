@@ -1,5 +1,7 @@
 """Odoo UI tours in Chromium: what a manager and a finance user do on the screens."""
 
+import shutil
+
 from odoo.tests import HttpCase, tagged
 
 from .common import IntegrationCaseMixin, contact_event
@@ -7,6 +9,13 @@ from .common import IntegrationCaseMixin, contact_event
 
 @tagged("post_install", "-at_install")
 class TestUi(IntegrationCaseMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        # Odoo skips tours quietly when no browser is found: here that is a failure.
+        if not any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
+            raise AssertionError("UI tours need Chromium: apt-get install chromium (setup/bootstrap.sh does)")
+        super().setUpClass()
+
     def test_backend_form_tour(self):
         self.start_tour("/odoo", "integration_core_backend_tour", login="admin")
         backend = self.env["integration.backend"].search([("name", "=", "Tour backend")])
