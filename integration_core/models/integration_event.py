@@ -269,7 +269,10 @@ class IntegrationEvent(models.Model):
                 self.browse(event_id)._process(settings)
                 time_left = cron._commit_progress(1)
             if not time_left:
-                cron._commit_progress(remaining=1)  # there may be more: run again soon
+                # There may be more. Odoo reschedules a partially done job but only wakes
+                # a sleeping cron worker within a minute: wake the workers now.
+                self._trigger_processing()
+                cron._commit_progress(remaining=1)
                 return
 
     @api.model
