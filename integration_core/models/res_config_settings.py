@@ -52,5 +52,6 @@ class ResConfigSettings(models.TransientModel):
             settings.integration_backend_ids = backends
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         self.env["integration.event"]._set_parallel_workers(self.integration_parallel_workers)
+        return result

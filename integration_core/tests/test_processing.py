@@ -188,6 +188,8 @@ class TestReliability(IntegrationCaseMixin, TransactionCase):
         settings = events._engine_settings()
         self.env.flush_all()
         # Worker A claims the batch, finishes two events, then is killed (its cursor dies).
+        # Its commits are the worker's own, on a registry-test-mode cursor (savepoints).
+        # pylint: disable=invalid-commit
         with self.enter_registry_test_mode(), self.registry.cursor() as cr:
             worker_a = api.Environment(cr, api.SUPERUSER_ID, {})["integration.event"]
             batch = worker_a._claim_batch(10, lease_seconds=300)
