@@ -75,33 +75,9 @@ def prepare_database():
                    check=True, env=bench_env())  # fmt: skip
 
 
-class Server:
-    def __init__(self, *args, env=None):
-        self.port = dbtools.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        log = LOCAL / "log" / "bench-odoo.log"
-        self.proc = subprocess.Popen(
-            odoo_cmd("-d", DB, "--db-filter", f"^{DB}$", "--http-port", str(self.port),
-                     "--gevent-port", str(dbtools.free_port()), "--logfile", str(log), *args),
-            env=env or bench_env(),
-        )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{self.url}/web/login", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Odoo did not start, see {log}")
-            time.sleep(0.3)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def start_server(*args, env=None):
+    log = LOCAL / "log" / "bench-odoo.log"
+    return dbtools.OdooServer(DB, log, *args, odoo=odoo_cmd(), env=env or bench_env())
 
 
 def make_backend(admin, kind, state="active"):
@@ -114,7 +90,7 @@ def make_backend(admin, kind, state="active"):
 
 # ---------------------------------------------------------------------------------- ingest
 def bench_ingest(n):
-    server = Server("--max-cron-threads", "0")  # ingest alone: no processing competes
+    server = start_server("--max-cron-threads", "0")  # ingest alone: no processing competes
     try:
         admin = OdooClient(server.url, DB).login("admin", "admin")
         _backend_id, webhook_uuid = make_backend(admin, "generic_hmac")
@@ -223,8 +199,8 @@ def bench_processing(n):
     for workers in (1, 2):
         # Prefork mode: queue_job's runner needs it; the same server runs the engine's crons.
         env = bench_env(ODOO_QUEUE_JOB_CHANNELS=f"root:{workers}")
-        server = Server("--workers", "2", "--max-cron-threads", str(workers),
-                        "--load", "base,rpc,web,integration_core,queue_job", env=env)  # fmt: skip
+        server = start_server("--workers", "2", "--max-cron-threads", str(workers),
+                              "--load", "base,rpc,web,integration_core,queue_job", env=env)  # fmt: skip
         try:
             admin = OdooClient(server.url, DB).login("admin", "admin")
             events_per_s = run_engine(admin, n, workers)

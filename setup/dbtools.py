@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 ODOO = [str(ROOT / "setup" / "odoo")]
@@ -104,3 +106,37 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class OdooServer:
+    """An Odoo server serving one database on a local port, ready once /web/login answers.
+
+    `odoo` is the command to run (setup/odoo by default); extra arguments follow it."""
+
+    def __init__(self, db, log, *args, port=None, odoo=None, env=None, timeout=120):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        cmd = [*(odoo or ODOO), "-d", db, "--db-filter", f"^{db}$", "--http-port", str(self.port),
+               "--gevent-port", str(free_port()), "--logfile", str(log), *args]  # fmt: skip
+        self.process = subprocess.Popen(cmd, env=env)
+        deadline = time.monotonic() + timeout
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"Odoo did not start on port {self.port}, see {log}")
+            time.sleep(0.3)
+
+    def _answers(self):
+        try:
+            return requests.get(f"{self.url}/web/login", timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -85,11 +85,11 @@ def main():
         + ["-d", DB, "-i", "integration_suite", "--with-demo", "--stop-after-init", "--logfile", str(log)],
         check=True,
     )
-    server = subprocess.Popen(
-        dbtools.ODOO + ["-d", DB, "--db-filter", f"^{DB}$", "--http-port", str(PORT), "--logfile", str(log)]
-    )
     try:
-        _wait_for_server(server, log)
+        server = dbtools.OdooServer(DB, log, port=PORT)
+    except RuntimeError as exc:
+        sys.exit(f"[demo] {exc} (port busy? set DEMO_PORT)")
+    try:
         admin = OdooClient(BASE_URL, DB).login("admin", "admin")
         print(f"[demo] sending sample deliveries to {WEBHOOK}")
         for label, payload in sample_deliveries():
@@ -105,26 +105,11 @@ def main():
         _print_table(admin)
         print(f"\n[demo] Odoo is serving {BASE_URL}  (login: admin / password: admin)")
         print("[demo] Integrations > Exceptions shows the failed and dead events. Ctrl-C stops the server.")
-        server.wait()
+        server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_for_server(server, log):
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(f"{BASE_URL}/web/login", timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"[demo] Odoo did not start on port {PORT} (busy? set DEMO_PORT), see {log}")
-        time.sleep(0.3)
+        server.stop()
 
 
 def _event_id(admin, external_event_id):

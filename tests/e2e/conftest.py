@@ -3,11 +3,9 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "setup"))
@@ -26,31 +24,14 @@ def odoo_server():
     )
     if install.returncode != 0:
         pytest.fail(f"installing integration_suite failed, see {log}")
-    port = dbtools.free_port()
-    server = subprocess.Popen(
-        dbtools.ODOO
-        + ["-d", db, "--db-filter", f"^{db}$", "--http-port", str(port),
-           "--gevent-port", str(dbtools.free_port()), "--max-cron-threads", "1", "--logfile", str(log)]
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{base_url}/web/login", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Odoo did not start, see {log}")
-            time.sleep(0.3)
-        yield base_url, db
+        server = dbtools.OdooServer(db, log, "--max-cron-threads", "1")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url, db
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()
         dbtools.drop_db(db)
 
 
@@ -63,3 +44,17 @@ def admin(odoo_server):
 @pytest.fixture(scope="session")
 def base_url(odoo_server):
     return odoo_server[0]
+
+
+@pytest.fixture(scope="session")
+def make_backend(admin):
+    """A generic signed-webhook backend, created over JSON-RPC as an administrator would."""
+
+    def make(name, secret):
+        values = {"name": name, "kind": "generic_hmac", "state": "active", "webhook_secret": secret}
+        backend_id = admin.call("integration.backend", "create", values)
+        [record] = admin.call("integration.backend", "read", [backend_id], ["webhook_uuid"])
+        url = f"/integration/webhook/{record['webhook_uuid']}"
+        return {"id": backend_id, "uuid": record["webhook_uuid"], "url": url}
+
+    return make

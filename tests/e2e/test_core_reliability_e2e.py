@@ -14,14 +14,8 @@ SECRET = "e2e-reliability-secret"
 
 
 @pytest.fixture(scope="module")
-def backend(admin):
-    backend_id = admin.call(
-        "integration.backend",
-        "create",
-        {"name": "E2E reliability", "kind": "generic_hmac", "state": "active", "webhook_secret": SECRET},
-    )
-    [record] = admin.call("integration.backend", "read", [backend_id], ["webhook_uuid"])
-    return {"id": backend_id, "url": f"/integration/webhook/{record['webhook_uuid']}"}
+def backend(make_backend):
+    return make_backend("E2E reliability", SECRET)
 
 
 def post(base_url, backend, body, headers):

@@ -14,14 +14,8 @@ SECRET = "e2e-secret"
 
 
 @pytest.fixture(scope="module")
-def backend(admin):
-    backend_id = admin.call(
-        "integration.backend",
-        "create",
-        {"name": "E2E contacts", "kind": "generic_hmac", "state": "active", "webhook_secret": SECRET},
-    )
-    [record] = admin.call("integration.backend", "read", [backend_id], ["webhook_url", "webhook_uuid"])
-    return {"id": backend_id, "uuid": record["webhook_uuid"]}
+def backend(make_backend):
+    return make_backend("E2E contacts", SECRET)
 
 
 def deliver(base_url, backend, payload, secret=SECRET, headers=None):
