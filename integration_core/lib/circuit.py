@@ -1,0 +1,35 @@
+"""Circuit breaker per backend (pure Python): stop calling a vendor that keeps failing,
+probe it after a cool-down, resume when it answers.
+
+closed    -> calls go out; `threshold` consecutive transport/5xx failures open it
+open      -> no call goes out (rows wait, none lost) until `cooldown` seconds have passed
+half_open -> one probe call goes out: success closes the circuit, failure opens it again"""
+
+import time
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+class CircuitBreaker:
+    def __init__(self, threshold=5, cooldown=60.0, clock=time.monotonic, state=CLOSED, failures=0,
+                 opened_at=None):  # fmt: skip
+        self.threshold, self.cooldown, self.clock = threshold, cooldown, clock
+        self.state, self.failures, self.opened_at = state, failures, opened_at
+
+    def allow_call(self):
+        """May a call go out now? In `open`, the first call after the cool-down is the probe."""
+        if self.state == OPEN and self.clock() - self.opened_at >= self.cooldown:
+            self.state = HALF_OPEN
+            return True
+        return self.state == CLOSED
+
+    def record_success(self):
+        self.state, self.failures, self.opened_at = CLOSED, 0, None
+
+    def record_failure(self):
+        """A transport error or 5xx. Returns True when this failure opened the circuit."""
+        self.failures += 1
+        if self.state == HALF_OPEN or (self.state == CLOSED and self.failures >= self.threshold):
+            self.state, self.opened_at = OPEN, self.clock()
+            return True
+        return False
