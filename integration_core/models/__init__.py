@@ -3,5 +3,6 @@ from . import (
     integration_backend,
     integration_event,
     integration_external_id,
+    integration_ownership,
     res_config_settings,
 )

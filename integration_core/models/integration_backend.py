@@ -80,11 +80,20 @@ class IntegrationBackend(models.Model):
     occurred_at_path = fields.Char(default="created")
     data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
 
+    ownership_ids = fields.One2many("integration.ownership", "backend_id", string="System of Record")
     event_ids = fields.One2many("integration.event", "backend_id")
     event_count = fields.Integer(compute="_compute_event_counts")
     exception_count = fields.Integer(compute="_compute_event_counts")
 
     _webhook_uuid_unique = models.UniqueIndex("(webhook_uuid)")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        ownership = self.env["integration.ownership"].sudo()
+        for backend in backends.filtered(lambda b: not b.ownership_ids):
+            ownership.create(ownership._default_lines(backend))
+        return backends
 
     @api.depends("webhook_uuid")
     def _compute_webhook_url(self):
@@ -102,6 +111,22 @@ class IntegrationBackend(models.Model):
         for backend in self:
             backend.exception_count = counts.get((backend.id, True), 0)
             backend.event_count = backend.exception_count + counts.get((backend.id, False), 0)
+
+    # ---------------------------------------------------------- system of record
+    def _ownership_defaults(self):
+        """{domain: (system_of_record, update_from_the_other_side)}; connectors override.
+
+        The generic kind only brings contacts in: the connected system owns customers."""
+        return {"customer": ("remote", "apply")}
+
+    def _inbound_policy(self, domain):
+        """What a delivery from the connected system may do to `domain`: 'apply', 'ignore'
+        or 'review'. The connected system's own data always applies."""
+        self.ensure_one()
+        line = self.sudo().ownership_ids.filtered(lambda owned: owned.domain == domain)[:1]
+        if not line or line.system_of_record == "remote":
+            return "apply"
+        return line.other_side_update
 
     # ------------------------------------------------------------------ actions
     def action_activate(self):
@@ -218,6 +243,20 @@ class IntegrationBackend(models.Model):
             )
         binder = self.env["integration.external.id"]
         external_id = str(data["id"])
+        policy = self._inbound_policy("customer")
+        if policy == "ignore":
+            event._note_result(self.env._("Ignored: Odoo is the system of record for customers."))
+            return None
+        if policy == "review":
+            raise PermanentError(
+                self.env._(
+                    "Contact %(ref)s changed in the connected system, but Odoo is the system of "
+                    "record for customers on this backend. Review the change, update the contact "
+                    "in Odoo if it is right, then ignore this event (or change the System of "
+                    "Record tab of the backend and replay).",
+                    ref=external_id,
+                )
+            )
         partner = binder._record_for(self, "res.partner", external_id)
         if binder._is_stale(self, "res.partner", external_id, event.order_at):
             event._note_result(self.env._("Skipped: a newer version was already applied."))

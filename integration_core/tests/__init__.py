@@ -1,1 +1,1 @@
-from . import test_binder, test_processing, test_security, test_ui, test_webhook
+from . import test_binder, test_ownership, test_processing, test_security, test_ui, test_webhook

@@ -12,6 +12,8 @@ registry.category("web_tour.tours").add("integration_core_backend_tour", {
         { trigger: ".o_field_widget[name='signature_header'] input", run: "edit X-Tour-Signature" },
         ...stepUtils.saveForm(),
         { trigger: ".o_field_widget[name='webhook_url']:contains('/integration/webhook/')" },
+        { trigger: "a.nav-link:contains('System of record')", run: "click" },
+        { trigger: ".o_field_widget[name='ownership_ids'] .o_data_row:contains('Customers')" },
         { trigger: "button[name='action_activate']", run: "click" },
         { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Active')" },
     ],
