@@ -378,7 +378,7 @@ class IntegrationEvent(models.Model):
             self._fail("permanent", exc.message)
         except (LockNotAvailable, SerializationFailure):
             # Someone else is changing the same record right now: try again shortly.
-            message = self.env._("The record is being changed by someone else; trying again.")
+            message = self.env._("The record was being changed by someone else at the same time.")
             self._schedule_retry(settings, "retryable", message)
         except Exception as exc:
             _logger.exception("integration event %s failed unexpectedly", self.id)
@@ -448,7 +448,7 @@ class IntegrationEvent(models.Model):
     def _fail(self, error_class, message, tb=None, dead=False):
         if dead:
             message = self.env._(
-                "Gave up after %(attempts)s attempts. Last error: %(error)s",
+                "Gave up after %(attempts)s attempt(s). Last error: %(error)s",
                 attempts=self.attempts,
                 error=message,
             )
