@@ -1,3 +1,6 @@
+# isort: skip_file
+# The queue mixin first: the event and outbound queues inherit it.
+from . import integration_queue_mixin
 from . import (
     integration_audit,
     integration_backend,

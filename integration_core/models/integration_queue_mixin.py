@@ -1,0 +1,281 @@
+"""What the inbound event queue and the outbound queue share: states, claiming with
+FOR UPDATE SKIP LOCKED and a lease, per-entity ordering, backoff, dead-letter, and the
+cron workers that run them."""
+
+import random
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL, mute_logger
+from psycopg2.errors import SerializationFailure
+
+from ..const import (
+    CLAIMABLE_STATES,
+    DEFAULTS,
+    ERROR_CLASSES,
+    EVENT_STATES,
+    EXCEPTION_STATES,
+    SETTINGS_PREFIX,
+    SETTLED_STATES,
+)
+from ..lib.backoff import retry_delay
+from ..tools.cron_waker import notify_cron_workers
+
+
+class IntegrationQueueMixin(models.AbstractModel):
+    _name = "integration.queue.mixin"
+    _description = "Integration Queue"
+
+    # The scheduled action that runs the queue, and its code (copies are extra workers).
+    _queue_primary_cron = None
+    _queue_cron_code = None
+
+    entity_key = fields.Char(default="", readonly=True, help="Rows of one entity are processed in order.")
+    order_at = fields.Datetime(
+        required=True,
+        readonly=True,
+        default=fields.Datetime.now,
+        help="When the change happened (or arrival when unknown): the processing order.",
+    )
+    correlation_id = fields.Char(readonly=True, index=True)
+    state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
+    is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    lease_until = fields.Datetime(readonly=True)
+    error_class = fields.Selection(ERROR_CLASSES, readonly=True)
+    error_message = fields.Text(string="Problem", readonly=True)
+    error_traceback = fields.Text(readonly=True)
+    done_at = fields.Datetime(readonly=True)
+
+    @api.depends("state")
+    def _compute_is_exception(self):
+        for row in self:
+            row.is_exception = row.state in EXCEPTION_STATES
+
+    # ------------------------------------------------------------------ settings
+    @api.model
+    def _engine_settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            key: int(params.get_param(SETTINGS_PREFIX + key, default) or default)
+            for key, default in DEFAULTS.items()
+        }
+
+    @api.model
+    def _trigger_processing(self, at=None):
+        """Wake every worker of this queue (see `_set_parallel_workers`) once this transaction
+        commits; at a later time when `at` is given.
+
+        Same effect as `ir.cron._trigger()` (a trigger row per worker cron, then a NOTIFY),
+        in one INSERT and through the process's waker connection: ingest stays fast."""
+        now = fields.Datetime.now()
+        at = at or now
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                SELECT id, %(at)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(crons)s) AS id
+                """,
+                at=at,
+                now=now,
+                uid=self.env.uid or api.SUPERUSER_ID,
+                crons=list(self._worker_cron_ids()),
+            )
+        )
+        if at <= now:
+            dbname = self.env.cr.dbname
+            self.env.cr.postcommit.add(lambda: notify_cron_workers(dbname))
+
+    @api.model
+    @tools.ormcache()
+    def _worker_cron_ids(self):
+        return tuple(self._worker_crons().filtered("active").ids)
+
+    @api.model
+    def _worker_crons(self):
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [("model_id.model", "=", self._name), ("code", "=", self._queue_cron_code)],
+                order="id",
+            )
+        )
+
+    @api.model
+    def _set_parallel_workers(self, count):
+        """Keep `count` active copies of the processing cron.
+
+        Odoo runs one cron job in one worker at a time; copies of the job let as many cron
+        workers (or Odoo hosts) claim batches side by side. The claim query keeps them apart."""
+        count = max(1, count)
+        crons = self._worker_crons()
+        primary = self.env.ref(self._queue_primary_cron).sudo()
+        for index in range(len(crons), count):
+            crons |= primary.copy({"name": f"{primary.name} (worker {index + 1})", "active": True})
+        for index, cron in enumerate(crons):
+            cron.active = index < count
+        self.env.registry.clear_cache()
+
+    # ------------------------------------------------------------------ running
+    @api.model
+    def _run_queue(self):
+        """Body of the queue's scheduled action: claim a batch, process and commit each row
+        (`_process`), repeat until the queue is empty or Odoo's time budget for the run is
+        spent. The batch in hand is always finished; then Odoo calls again (or reschedules
+        the job at once) because we report work remaining."""
+        settings = self._engine_settings()
+        cron = self.env["ir.cron"]
+        while True:
+            batch = self._claim_batch_or_retry(settings)
+            if not batch:
+                cron._commit_progress(remaining=0)
+                return
+            cron._commit_progress(remaining=len(batch))  # the leases must be visible to others
+            time_left = 1
+            for row_id in batch.ids:
+                # Each row on its own: the cache is cleared at every commit, and a record
+                # prefetching its whole batch would reload all of it each time.
+                self.browse(row_id)._process(settings)
+                time_left = cron._commit_progress(1)
+            if not time_left:
+                # There may be more. Odoo reschedules a partially done job but only wakes
+                # a sleeping cron worker within a minute: wake the workers now.
+                self._trigger_processing()
+                cron._commit_progress(remaining=1)
+                return
+
+    def _process(self, settings):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ claiming
+    @api.model
+    def _claim_batch_or_retry(self, settings, tries=5):
+        """Claim, starting over when a concurrent worker's claim collides with ours.
+
+        Odoo's transactions are REPEATABLE READ: locking a row that another worker changed
+        after our snapshot raises a serialization failure instead of skipping it."""
+        for attempt in range(tries):
+            try:
+                with mute_logger("odoo.sql_db"):
+                    return self._claim_batch(settings["batch_size"], settings["lease_seconds"])
+            except SerializationFailure:
+                self.env.cr.rollback()
+                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+        return self.browse()
+
+    @api.model
+    def _claim_batch(self, limit, lease_seconds):
+        """Lock and lease up to `limit` ready rows, oldest first (the caller commits).
+
+        An event is ready when it is due (or its lease expired: its worker died) and no older
+        event of the same entity is still unsettled. Rows another worker holds are skipped.
+        The first pass only looks at the oldest due events (a window read in index order),
+        so a claim costs the same with ten thousand or a million events queued; when that
+        window is mostly blocked by older unsettled events, a second pass looks further."""
+        ids = self._claim_ids(limit, lease_seconds, window=max(4 * limit, 200))
+        if len(ids) < limit:
+            ids += self._claim_ids(limit - len(ids), lease_seconds)
+        self.invalidate_model()
+        return self.browse(ids).sorted(lambda e: (e.order_at, e.id))
+
+    def _claim_ids(self, limit, lease_seconds, window=None):
+        now = fields.Datetime.now()
+        table = SQL.identifier(self._table)
+        due = SQL(
+            """e.state IN %(queued)s
+               AND ((e.state IN %(claimable)s AND e.next_attempt_at <= %(now)s)
+                    OR (e.state = 'processing' AND e.lease_until < %(now)s))""",
+            queued=(*CLAIMABLE_STATES, "processing"),
+            claimable=CLAIMABLE_STATES,
+            now=now,
+        )
+        if window:
+            scope = SQL(
+                """(SELECT e.id FROM %s e WHERE %s ORDER BY e.order_at, e.id LIMIT %s)
+                   AS candidates JOIN %s e ON e.id = candidates.id""",
+                table,
+                due,
+                window,
+                table,
+            )
+        else:
+            scope = SQL("%s e WHERE %s", table, due)
+        # The older-event check is a scalar subquery on purpose: evaluated per candidate
+        # through the entity index, never turned into an anti-join over the whole queue.
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH ready AS (
+                    SELECT e.id
+                      FROM %(scope)s
+                     %(where)s (e.entity_key = '' OR (
+                           SELECT 1
+                             FROM %(table)s older
+                            WHERE older.backend_id = e.backend_id
+                              AND older.entity_key = e.entity_key
+                              AND older.state NOT IN %(settled)s
+                              AND (older.order_at, older.id) < (e.order_at, e.id)
+                            LIMIT 1) IS NULL)
+                     ORDER BY e.order_at, e.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF e SKIP LOCKED
+                )
+                UPDATE %(table)s ev
+                   SET state = 'processing', lease_until = %(lease)s,
+                       attempts = ev.attempts + 1, write_date = %(now)s
+                  FROM ready
+                 WHERE ev.id = ready.id
+             RETURNING ev.id
+                """,
+                table=table,
+                scope=scope,
+                where=SQL("WHERE") if window else SQL("AND"),
+                settled=SETTLED_STATES,
+                now=now,
+                lease=now + timedelta(seconds=lease_seconds),
+                limit=limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------ outcomes
+    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None):
+        if self.attempts >= settings["max_attempts"]:
+            self._fail(error_class, message, tb=tb, dead=True)
+            return
+        delay = retry_delay(self.attempts, settings["backoff_base"], settings["backoff_cap"], retry_after)
+        due = fields.Datetime.now() + timedelta(seconds=delay)
+        self.write(
+            {
+                "state": "retry",
+                "next_attempt_at": due,
+                "lease_until": False,
+                "error_class": error_class,
+                "error_message": message,
+                "error_traceback": tb,
+            }
+        )
+        self._trigger_processing(due)
+
+    def _fail(self, error_class, message, tb=None, dead=False):
+        if dead:
+            message = self.env._(
+                "Gave up after %(attempts)s attempt(s). Last error: %(error)s",
+                attempts=self.attempts,
+                error=message,
+            )
+        self.write(
+            {
+                "state": "dead" if dead else "failed",
+                "lease_until": False,
+                "error_class": error_class,
+                "error_message": message,
+                "error_traceback": tb,
+            }
+        )
+        if dead:
+            self.backend_id._notify_dead_event(self)
