@@ -16,6 +16,7 @@
         "views/integration_backend_views.xml",
         "views/integration_event_views.xml",
         "views/integration_external_id_views.xml",
+        "views/integration_outbound_views.xml",
         "views/integration_audit_views.xml",
         "views/wizard_views.xml",
         "views/res_config_settings_views.xml",

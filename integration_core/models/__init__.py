@@ -6,6 +6,8 @@ from . import (
     integration_backend,
     integration_event,
     integration_external_id,
+    integration_outbound,
     integration_ownership,
     res_config_settings,
+    res_partner,
 )

@@ -14,6 +14,7 @@ AUDIT_ACTIONS = [
     ("ignored", "Ignored"),
     ("payload_edited", "Payload edited"),
     ("purged", "Payload purged"),
+    ("outbound_call", "Outside call"),
 ]
 
 

@@ -3,14 +3,21 @@
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES
 from ..exceptions import PayloadError, PermanentError, SignatureError
+from ..lib.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from ..lib.envelope import EnvelopeError, envelope_from_paths, get_path, load_json
-from ..lib.signatures import ENCODINGS, SignatureMismatch, verify_hmac
+from ..lib.http_client import ApiClient
+from ..lib.rate_limit import TokenBucket
+from ..lib.signatures import ENCODINGS, SignatureMismatch, hmac_sha256, verify_hmac
+
+# Rate limiters live in the worker process (they pace this process's calls).
+_RATE_LIMITERS = {}
 
 
 class IntegrationBackend(models.Model):
@@ -80,6 +87,25 @@ class IntegrationBackend(models.Model):
     occurred_at_path = fields.Char(default="created")
     data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
 
+    # Outbound: where the generic kind pushes, how fast, and when to stop trying.
+    outbound_url = fields.Char(
+        string="Push URL", help="Generic kind: Odoo-owned contact changes are POSTed here, signed."
+    )
+    rate_limit = fields.Float(string="Calls per Second", default=10.0)
+    rate_burst = fields.Integer(string="Burst", default=10)
+    circuit_threshold = fields.Integer(
+        string="Failures Before Pausing", default=5, help="Consecutive transport or 5xx failures."
+    )
+    circuit_cooldown = fields.Integer(string="Pause (s)", default=60, help="Then one probe call is sent.")
+    circuit_state = fields.Selection(
+        [(CLOSED, "Sending"), (OPEN, "Paused: not answering"), (HALF_OPEN, "Probing")],
+        default=CLOSED,
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    circuit_failures = fields.Integer(readonly=True, copy=False)
+    circuit_opened_at = fields.Datetime(readonly=True, copy=False)
     ownership_ids = fields.One2many("integration.ownership", "backend_id", string="System of Record")
     event_ids = fields.One2many("integration.event", "backend_id")
     event_count = fields.Integer(compute="_compute_event_counts")
@@ -263,7 +289,7 @@ class IntegrationBackend(models.Model):
             return partner
         if event.event_type.endswith(".deleted"):
             if partner:
-                partner.active = False
+                partner.with_context(integration_inbound=True).active = False
                 binder._bind(self, partner, external_id, event.order_at)
             return partner
         name = (data.get("name") or "").strip()
@@ -276,11 +302,12 @@ class IntegrationBackend(models.Model):
                 )
             )
         values = {"name": name, "email": data.get("email"), "phone": data.get("phone")}
+        partners = self.env["res.partner"].with_context(integration_inbound=True)
         if partner:
             self._lock_for_update(partner)
-            partner.write(values)
+            partner.with_context(integration_inbound=True).write(values)
         else:
-            partner = self.env["res.partner"].create(values)
+            partner = partners.create(values)
         binder._bind(self, partner, external_id, event.order_at)
         return partner
 
@@ -295,14 +322,138 @@ class IntegrationBackend(models.Model):
         with mute_logger("odoo.sql_db"):  # a busy row is expected, not an error to log
             self.env.cr.execute(query)
 
+    # ------------------------------------------------------------------ outbound
+    def _send_outbound(self, message):
+        """Send one `integration.outbound` message; return the `requests.Response`.
+
+        Connectors implement `_<kind>_send` with their `lib/client.py`."""
+        self.ensure_one()
+        sender = getattr(self, f"_{self.kind}_send", None)
+        if sender is None:
+            raise PermanentError(self.env._("Backends of kind %s cannot send messages.", self.kind))
+        return sender(message)
+
+    def _api_client(self, base_url, headers=None):
+        """An ApiClient whose every call lands in the audit log (masked)."""
+        self.ensure_one()
+        audit = self.env["integration.audit"]
+
+        def record_call(call):
+            audit._log(
+                "outbound_call",
+                f"{call.method} {call.url} -> {call.status or ''} {call.error}".strip(),
+                backend_id=self.id,
+                company_id=self.company_id.id,
+                status_code=call.status,
+                duration_ms=call.duration_ms,
+                correlation_id=call.correlation_id,
+            )
+
+        return ApiClient(base_url, headers=headers, on_call=record_call)
+
+    def _generic_hmac_send(self, message):
+        if not self.outbound_url:
+            raise PermanentError(self.env._("Set a Push URL on backend %s to send contacts.", self.name))
+        body = (message.payload or "{}").encode()
+        secret = self._webhook_secrets()[:1]
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers[self.signature_header or "X-Signature"] = hmac_sha256(
+                secret[0], body, self.signature_encoding
+            )
+        return self._api_client(self.outbound_url).request(
+            "POST",
+            self.outbound_url,
+            data=body,
+            headers=headers,
+            idempotency_key=message.idempotency_key,
+            correlation_id=message.correlation_id,
+        )
+
+    def _circuit(self):
+        opened_at = self.circuit_opened_at.replace(tzinfo=UTC).timestamp() if self.circuit_opened_at else None
+        return CircuitBreaker(
+            threshold=self.circuit_threshold,
+            cooldown=self.circuit_cooldown,
+            clock=lambda: fields.Datetime.now().replace(tzinfo=UTC).timestamp(),
+            state=self.circuit_state,
+            failures=self.circuit_failures,
+            opened_at=opened_at,
+        )
+
+    def _save_circuit(self, breaker):
+        opened = bool(breaker.opened_at) and datetime.fromtimestamp(breaker.opened_at, UTC).replace(
+            tzinfo=None
+        )
+        values = {
+            "circuit_state": breaker.state,
+            "circuit_failures": breaker.failures,
+            "circuit_opened_at": opened,
+        }
+        if any(self[name] != value for name, value in values.items()):
+            self.sudo().write(values)
+
+    def _rate_limiter(self):
+        key = (self.env.cr.dbname, self.id, self.rate_limit, self.rate_burst)
+        if key not in _RATE_LIMITERS:
+            _RATE_LIMITERS[key] = TokenBucket(
+                max(self.rate_limit, 0.01), max(self.rate_burst, 1), clock=time.time
+            )
+        return _RATE_LIMITERS[key]
+
+    def _outbound_wait_time(self):
+        """Seconds before this backend may be called again (0: now, a rate token is taken)."""
+        self.ensure_one()
+        breaker = self._circuit()
+        allowed = breaker.allow_call()
+        self._save_circuit(breaker)
+        if not allowed:
+            return max(1.0, breaker.cooldown - (breaker.clock() - breaker.opened_at))
+        return self._rate_limiter().wait_time()
+
+    def _outbound_wait_reason(self):
+        if self.circuit_state == OPEN:
+            return self.env._(
+                "Sending paused: %s is not answering. A probe is sent after the pause.", self.name
+            )
+        return self.env._("Waiting for the rate limit of %s.", self.name)
+
+    def _outbound_failed(self, error):
+        """A transport error, 5xx or 429. 429 slows the sender down; the others count
+        towards pausing the backend."""
+        if error.status == 429:
+            self._rate_limiter().pause(error.retry_after or 1.0)
+            return
+        breaker = self._circuit()
+        opened = breaker.record_failure()
+        self._save_circuit(breaker)
+        if opened and self.state == "active":
+            self.sudo().state = "degraded"
+            self._notify_managers(
+                self.env._("%s is not answering: sending paused", self.name),
+                self.env._(
+                    "Messages wait in the outbound queue; a probe is sent every %s s.", self.circuit_cooldown
+                ),
+            )
+
+    def _outbound_succeeded(self):
+        breaker = self._circuit()
+        breaker.record_success()
+        self._save_circuit(breaker)
+        if self.state == "degraded":
+            self.sudo().state = "active"
+            self.sudo().message_post(body=self.env._("%s answers again: sending resumed.", self.name))
+
     # ------------------------------------------------------------------ alerts
     def _notify_dead_event(self, event):
-        """An event gave up retrying: each Integration Manager gets an activity."""
+        """An event or message gave up retrying: each Integration Manager gets an activity."""
+        self._notify_managers(
+            self.env._("Integration event dead: %s", event.display_name), event.error_message
+        )
+
+    def _notify_managers(self, summary, note):
         managers = self.env.ref("integration_core.group_integration_manager").sudo().user_ids
         for user in managers.filtered(lambda u: not u.share):
             self.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Integration event dead: %s", event.display_name),
-                note=event.error_message,
+                "mail.mail_activity_data_todo", user_id=user.id, summary=summary, note=note
             )

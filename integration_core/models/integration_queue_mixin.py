@@ -41,7 +41,7 @@ class IntegrationQueueMixin(models.AbstractModel):
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
     is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(readonly=True, default=0)
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     lease_until = fields.Datetime(readonly=True)
     error_class = fields.Selection(ERROR_CLASSES, readonly=True)
@@ -226,7 +226,7 @@ class IntegrationQueueMixin(models.AbstractModel):
                 )
                 UPDATE %(table)s ev
                    SET state = 'processing', lease_until = %(lease)s,
-                       attempts = ev.attempts + 1, write_date = %(now)s
+                       attempts = COALESCE(ev.attempts, 0) + 1, write_date = %(now)s
                   FROM ready
                  WHERE ev.id = ready.id
              RETURNING ev.id

@@ -1,1 +1,9 @@
-from . import test_binder, test_ownership, test_processing, test_security, test_ui, test_webhook
+from . import (
+    test_binder,
+    test_outbound,
+    test_ownership,
+    test_processing,
+    test_security,
+    test_ui,
+    test_webhook,
+)

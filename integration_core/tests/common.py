@@ -41,10 +41,16 @@ class IntegrationCaseMixin:
 
     def _process_events(self):
         """Run the processing cron the way the cron worker does: on its own cursor."""
+        self._run_cron("integration.event", "_cron_process_events")
+
+    def _send_outbound(self):
+        self._run_cron("integration.outbound", "_cron_send_outbound")
+
+    def _run_cron(self, model, method):
         mode = nullcontext() if isinstance(self, HttpCase) else self.enter_registry_test_mode()
         self.env.flush_all()
         with mode, self.registry.cursor() as cr:
-            api.Environment(cr, api.SUPERUSER_ID, {})["integration.event"]._cron_process_events()
+            getattr(api.Environment(cr, api.SUPERUSER_ID, {})[model], method)()
         self.env.invalidate_all()
 
 

@@ -1,0 +1,190 @@
+"""Outbound queue (transactional outbox): what Odoo must tell a connected system.
+
+A business change writes its message in its own transaction, so a rollback sends nothing
+and a commit always sends. The cron sends each message with its idempotency key, behind the
+backend's rate limiter and circuit breaker; failures retry with backoff like events do."""
+
+import json
+import time
+import uuid
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..exceptions import IntegrationError, MappingError, PayloadError
+from ..lib.http_client import TransientHttpError, VendorHttpError
+
+SHORT_WAIT = 2.0  # seconds a sender sleeps for the rate limit before it reschedules instead
+
+
+class IntegrationOutbound(models.Model):
+    _name = "integration.outbound"
+    _inherit = ["integration.queue.mixin"]
+    _description = "Integration Outbound Message"
+    _order = "id desc"
+    _queue_primary_cron = "integration_core.cron_send_outbound"
+    _queue_cron_code = "model._cron_send_outbound()"
+
+    backend_id = fields.Many2one(
+        "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    operation = fields.Char(required=True, readonly=True, help="What is sent, e.g. contact.push")
+    res_model = fields.Char(string="Document Model", readonly=True)
+    res_id = fields.Many2oneReference(model_field="res_model", string="Document ID", readonly=True)
+    record_ref = fields.Reference(
+        selection="_selection_models", compute="_compute_record_ref", string="Document"
+    )
+    payload = fields.Text(readonly=True)
+    idempotency_key = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex,
+        help="Sent with every attempt: the vendor applies the message once however often it is sent.",
+    )  # fmt: skip
+    response_status = fields.Integer(string="Last HTTP Status", readonly=True)
+    response_body = fields.Text(string="Last Vendor Answer", readonly=True)
+
+    _idempotency_key_unique = models.UniqueIndex("(idempotency_key)")
+    _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
+    _entity_idx = models.Index(
+        "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
+    )
+
+    @api.model
+    def _selection_models(self):
+        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for message in self:
+            known = message.res_model in self.env and message.res_id
+            message.record_ref = f"{message.res_model},{message.res_id}" if known else False
+
+    @api.depends("operation", "idempotency_key")
+    def _compute_display_name(self):
+        for message in self:
+            message.display_name = f"{message.operation} {message.idempotency_key[:8]}"
+
+    # ------------------------------------------------------------------ enqueue
+    @api.model
+    def _enqueue(self, backend, operation, record, payload, entity_key="", correlation_id=None):
+        """Write the message in the caller's transaction; the workers wake after its commit."""
+        message = self.sudo().create(
+            {
+                "backend_id": backend.id,
+                "operation": operation,
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+                "payload": json.dumps(payload, sort_keys=True),
+                "entity_key": entity_key,
+                "correlation_id": correlation_id or uuid.uuid4().hex,
+            }
+        )
+        self._trigger_processing()
+        return message
+
+    @api.model
+    def _push_contacts(self, partners):
+        """Queue `contact.push` for partners bound on backends that push contacts and where
+        Odoo is the system of record for customers."""
+        bindings = (
+            self.env["integration.external.id"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("backend_id.outbound_url", "!=", False),
+                ]
+            )
+        )
+        for binding in bindings:
+            backend = binding.backend_id
+            owner = backend.ownership_ids.filtered(lambda line: line.domain == "customer")[:1]
+            if owner.system_of_record != "odoo":
+                continue
+            partner = partners.browse(binding.res_id)
+            payload = {"id": binding.external_id, "name": partner.name, "email": partner.email or None,
+                       "phone": partner.phone or None}  # fmt: skip
+            self._enqueue(backend, "contact.push", partner, payload, entity_key=binding.external_id)
+
+    # ------------------------------------------------------------------ sending
+    @api.model
+    def _cron_send_outbound(self):
+        """Scheduled action "Send outbound messages"."""
+        self._run_queue()
+
+    def _process(self, settings):
+        self.ensure_one()
+        backend = self.backend_id
+        waiting = backend._outbound_wait_time()
+        if 0 < waiting <= SHORT_WAIT and backend.circuit_state == "closed":
+            time.sleep(waiting)  # pacing, not an outage: a short pause beats a reschedule
+            waiting = backend._outbound_wait_time()
+        if waiting:
+            # Circuit open or rate limit reached: wait, without spending an attempt.
+            self._postpone(waiting, backend._outbound_wait_reason())
+            return
+        try:
+            # No savepoint: sending writes nothing but the audit line of the call, which must
+            # stay when the call fails.
+            response = backend._send_outbound(self)
+        except TransientHttpError as exc:
+            backend._outbound_failed(exc)
+            self.write({"response_status": exc.status, "response_body": exc.body})
+            message = self.env._(
+                "%(backend)s did not take the message: %(error)s", backend=backend.name, error=exc
+            )
+            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after)
+        except VendorHttpError as exc:
+            backend._outbound_succeeded()  # the vendor answered: it is up
+            self.write({"response_status": exc.status, "response_body": exc.body})
+            refusal = self.env._(
+                "%(backend)s refused the message (HTTP %(status)s): %(body)s",
+                backend=backend.name,
+                status=exc.status,
+                body=exc.body,
+            )
+            self._fail("permanent", refusal)
+        except (MappingError, PayloadError) as exc:
+            self._fail("mapping" if isinstance(exc, MappingError) else "payload", exc.message)
+        except IntegrationError as exc:
+            self._fail("permanent", exc.message)
+        else:
+            backend._outbound_succeeded()
+            self.write(
+                {
+                    "state": "done",
+                    "done_at": fields.Datetime.now(),
+                    "lease_until": False,
+                    "response_status": response.status_code,
+                    "response_body": False,
+                    "error_class": False,
+                    "error_message": False,
+                }
+            )
+
+    def _postpone(self, seconds, reason):
+        due = fields.Datetime.add(fields.Datetime.now(), seconds=max(1, int(seconds)))
+        # The claim counted an attempt; waiting for the vendor is not one.
+        self.env.cr.execute(
+            SQL("UPDATE integration_outbound SET attempts = GREATEST(attempts - 1, 0) WHERE id = %s", self.id)
+        )
+        self.invalidate_recordset(["attempts"])
+        self.write(
+            {
+                "state": "retry",
+                "next_attempt_at": due,
+                "lease_until": False,
+                "error_class": "retryable",
+                "error_message": reason,
+            }
+        )
+        self._trigger_processing(due)
+
+    # ------------------------------------------------------------------ manual actions
+    def action_retry(self):
+        self.env["integration.event"]._check_manager()
+        todo = self.filtered(lambda m: m.state in ("failed", "dead", "retry"))
+        todo.sudo().write({"state": "pending", "attempts": 0, "next_attempt_at": fields.Datetime.now()})
+        self._trigger_processing()
+        return True
