@@ -55,7 +55,7 @@ class IntegrationEvent(models.Model):
     result_model = fields.Char(readonly=True)
     result_res_id = fields.Many2oneReference(model_field="result_model", readonly=True)
     result_ref = fields.Reference(
-        selection="_selection_result_models", compute="_compute_result_ref", string="Document"
+        selection="_selection_models", compute="_compute_result_ref", string="Document"
     )
     result_note = fields.Char(readonly=True)
     audit_ids = fields.One2many("integration.audit", "event_id", string="History")
@@ -83,10 +83,6 @@ class IntegrationEvent(models.Model):
     def _compute_display_name(self):
         for event in self:
             event.display_name = f"{event.event_type} {event.external_event_id}"
-
-    @api.model
-    def _selection_result_models(self):
-        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([])]
 
     @api.depends("result_model", "result_res_id")
     def _compute_result_ref(self):

@@ -49,10 +49,6 @@ class IntegrationOutbound(models.Model):
         "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
     )
 
-    @api.model
-    def _selection_models(self):
-        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([])]
-
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):
         for message in self:

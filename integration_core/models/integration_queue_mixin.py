@@ -49,6 +49,11 @@ class IntegrationQueueMixin(models.AbstractModel):
     error_traceback = fields.Text(readonly=True)
     done_at = fields.Datetime(readonly=True)
 
+    @api.model
+    def _selection_models(self):
+        """Models a queue row can point to (its document)."""
+        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([])]
+
     @api.depends("state")
     def _compute_is_exception(self):
         for row in self:
