@@ -13,6 +13,7 @@ from odoo.http import request
 from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
 from ..exceptions import PayloadError, SignatureError
 from ..lib.masking import mask_headers
+from ..lib.prometheus import render as render_prometheus
 
 _logger = logging.getLogger(__name__)
 
@@ -83,6 +84,16 @@ class IntegrationWebhookController(http.Controller):
         env.cr.commit()  # stored before acknowledged
         text, content_type = backend._webhook_response(event_id, duplicate=not is_new)
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
+
+    @http.route(
+        "/integration/metrics", type="http", auth="bearer", methods=["GET"], readonly=True, save_session=False
+    )
+    def metrics(self):
+        """Prometheus text for monitors: `Authorization: Bearer <API key>` of an Integration User."""
+        if not request.env.user.has_group("integration_core.group_integration_user"):
+            return self._answer(403, "the API key's user is not an Integration User")
+        text = render_prometheus(request.env["integration.backend"]._prometheus_metrics())
+        return request.make_response(text, headers=[("Content-Type", "text/plain; version=0.0.4")])
 
     def _refuse(self, env, backend, status, reason, started, retry_after=None):
         env.cr.rollback()

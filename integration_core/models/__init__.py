@@ -6,6 +6,7 @@ from . import (
     integration_backend,
     integration_event,
     integration_external_id,
+    integration_metrics,
     integration_outbound,
     integration_ownership,
     res_config_settings,

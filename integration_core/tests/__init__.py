@@ -1,5 +1,6 @@
 from . import (
     test_binder,
+    test_metrics,
     test_outbound,
     test_ownership,
     test_processing,
