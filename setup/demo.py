@@ -164,14 +164,7 @@ def _fix_and_replay(admin, external_event_id, name):
     )
     payload = json.loads(event["payload"])
     payload["data"]["name"] = name
-    context = {"active_model": "integration.event", "active_ids": [event["id"]]}
-    wizard = admin.call(
-        "integration.event.edit.wizard",
-        "create",
-        {"event_id": event["id"], "payload": json.dumps(payload)},
-        context=context,
-    )
-    admin.call("integration.event.edit.wizard", "action_resubmit", [wizard], context=context)
+    admin.resubmit_event(event["id"], payload)
     print(f"[demo] fixed {external_event_id} in Exceptions (name '{name}') and resubmitted it")
 
 

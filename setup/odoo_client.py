@@ -1,5 +1,6 @@
 """A small JSON-RPC client: talks to Odoo over HTTP the way the web client does."""
 
+import json
 import time
 
 import requests
@@ -41,3 +42,10 @@ class OdooClient:
                 return
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {count} {model} matching {domain}")
+
+    def resubmit_event(self, event_id, payload):
+        """What a manager does in Exceptions: "Edit payload and resubmit" with a corrected payload."""
+        context = {"active_model": "integration.event", "active_ids": [event_id]}
+        values = {"event_id": event_id, "payload": json.dumps(payload)}
+        wizard = self.call("integration.event.edit.wizard", "create", values, context=context)
+        self.call("integration.event.edit.wizard", "action_resubmit", [wizard], context=context)

@@ -34,10 +34,6 @@ class IntegrationEvent(models.Model):
     _queue_primary_cron = "integration_core.cron_process_events"
     _queue_cron_code = "model._cron_process_events()"
 
-    backend_id = fields.Many2one(
-        "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     kind = fields.Selection(related="backend_id.kind")
     external_event_id = fields.Char(string="Vendor Event ID", required=True, readonly=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
@@ -61,10 +57,6 @@ class IntegrationEvent(models.Model):
     audit_ids = fields.One2many("integration.audit", "event_id", string="History")
 
     _external_event_unique = models.UniqueIndex("(backend_id, external_event_id)")
-    _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
-    _entity_idx = models.Index(
-        "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
-    )
 
     @api.depends("payload")
     def _compute_payload_pretty(self):

@@ -25,10 +25,6 @@ class IntegrationOutbound(models.Model):
     _queue_primary_cron = "integration_core.cron_send_outbound"
     _queue_cron_code = "model._cron_send_outbound()"
 
-    backend_id = fields.Many2one(
-        "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     operation = fields.Char(required=True, readonly=True, help="What is sent, e.g. contact.push")
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(model_field="res_model", string="Document ID", readonly=True)
@@ -44,10 +40,6 @@ class IntegrationOutbound(models.Model):
     response_body = fields.Text(string="Last Vendor Answer", readonly=True)
 
     _idempotency_key_unique = models.UniqueIndex("(idempotency_key)")
-    _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
-    _entity_idx = models.Index(
-        "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
-    )
 
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):

@@ -31,6 +31,10 @@ class IntegrationQueueMixin(models.AbstractModel):
     _queue_primary_cron = None
     _queue_cron_code = None
 
+    backend_id = fields.Many2one(
+        "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     entity_key = fields.Char(default="", readonly=True, help="Rows of one entity are processed in order.")
     order_at = fields.Datetime(
         required=True,
@@ -48,6 +52,12 @@ class IntegrationQueueMixin(models.AbstractModel):
     error_message = fields.Text(string="Problem", readonly=True)
     error_traceback = fields.Text(readonly=True)
     done_at = fields.Datetime(readonly=True)
+
+    # What the claim query walks: queued rows in order, and unsettled rows per entity.
+    _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
+    _entity_idx = models.Index(
+        "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
+    )
 
     @api.model
     def _selection_models(self):

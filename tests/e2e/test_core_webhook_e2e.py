@@ -104,13 +104,6 @@ def test_failed_event_is_fixed_from_the_ui_and_replayed(base_url, admin, backend
 
     fixed = json.loads(event["payload"])
     fixed["data"]["name"] = "Mary Jackson"
-    context = {"active_model": "integration.event", "active_ids": [event["id"]]}
-    wizard_id = admin.call(
-        "integration.event.edit.wizard",
-        "create",
-        {"event_id": event["id"], "payload": json.dumps(fixed)},
-        context=context,
-    )
-    admin.call("integration.event.edit.wizard", "action_resubmit", [wizard_id], context=context)
+    admin.resubmit_event(event["id"], fixed)
     admin.wait_for("integration.event", [("external_event_id", "=", "evt_e2e_fix"), ("state", "=", "done")])
     assert admin.call("res.partner", "search_count", [("name", "=", "Mary Jackson")]) == 1
