@@ -1,1 +1,1 @@
-from . import test_webhook
+from . import test_payments, test_refunds_disputes, test_webhook
