@@ -14,12 +14,16 @@ class AccountMove(models.Model):
     stripe_link_pending = fields.Boolean(compute="_compute_stripe_link_pending")
 
     def _compute_stripe_link_pending(self):
-        pending = self._stripe_link_messages().filtered(
-            lambda m: m.state not in ("done", "failed", "dead", "ignored")
-        )
-        waiting = set(pending.mapped("res_id"))
+        waiting = self._stripe_links_waiting()
         for move in self:
             move.stripe_link_pending = move.id in waiting
+
+    def _stripe_links_waiting(self):
+        """Ids of the invoices whose payment link is queued and not settled yet."""
+        messages = self._stripe_link_messages()
+        return set(
+            messages.filtered(lambda m: m.state not in ("done", "failed", "dead", "ignored")).mapped("res_id")
+        )
 
     def _stripe_link_messages(self):
         return (
@@ -37,12 +41,13 @@ class AccountMove(models.Model):
     def action_stripe_payment_link(self):
         """Queue the Payment Link of each posted, unpaid customer invoice (once)."""
         backends = self.env["integration.backend"]
+        waiting = self._stripe_links_waiting()
         for invoice in self:
             if invoice.move_type != "out_invoice" or invoice.state != "posted":
                 raise UserError(self.env._("Only posted customer invoices can be paid with Stripe."))
             if invoice.payment_state not in ("not_paid", "partial"):
                 raise UserError(self.env._("Invoice %s is already paid.", invoice.name))
-            if invoice.stripe_payment_link_url or invoice.stripe_link_pending:
+            if invoice.stripe_payment_link_url or invoice.id in waiting:
                 continue
             backend = backends.sudo()._stripe_backend_for(invoice.company_id)
             if not backend:

@@ -808,3 +808,45 @@ class IntegrationBackend(models.Model):
             ],
             limit=1,
         )
+
+    # ------------------------------------------------------------------ dashboard
+    def _business_exceptions(self):
+        parent = getattr(super(), "_business_exceptions", None)
+        res = parent() if parent else []
+        if self.kind != "stripe":
+            return res
+        unbooked = [
+            ("backend_id", "=", self.id),
+            ("event_type", "in", list(PAYMENT_EVENTS)),
+            ("state", "in", ("failed", "dead")),
+        ]
+        differences = [("backend_id", "=", self.id), ("has_difference", "=", True)]
+        res += [
+            {
+                "code": "stripe_payment_not_reconciled",
+                "label": self.env._("Stripe payments not booked on an invoice"),
+                "count": self.env["integration.event"].search_count(unbooked),
+                "threshold": 0,
+                "action": {
+                    "type": "ir.actions.act_window",
+                    "name": self.env._("Stripe payments not booked"),
+                    "res_model": "integration.event",
+                    "view_mode": "list,form",
+                    "domain": unbooked,
+                },
+            },
+            {
+                "code": "stripe_payout_difference",
+                "label": self.env._("Stripe payouts that differ from their transactions"),
+                "count": self.env["integration.stripe.payout"].search_count(differences),
+                "threshold": 0,
+                "action": {
+                    "type": "ir.actions.act_window",
+                    "name": self.env._("Stripe payouts with a difference"),
+                    "res_model": "integration.stripe.payout",
+                    "view_mode": "list,form",
+                    "domain": differences,
+                },
+            },
+        ]
+        return res
