@@ -320,6 +320,15 @@ class IntegrationBackend(models.Model):
             self._stripe_fee(event, facts.balance_transaction, facts.charge_id, payment.partner_id)
             event._note_result(self.env._("Already booked as %s.", payment.display_name))
             return payment
+        transaction = self._stripe_provider_transaction(facts)
+        if transaction:
+            event._note_result(
+                self.env._(
+                    "Recorded by Odoo's own Stripe payment provider (transaction %s): nothing booked here.",
+                    transaction.reference,
+                )
+            )
+            return transaction.payment_id or None
         policy = self._inbound_policy("payment")
         if policy == "ignore":
             event._note_result(self.env._("Ignored: Odoo is the system of record for payments."))
@@ -355,6 +364,18 @@ class IntegrationBackend(models.Model):
             self._stripe_bind(invoice.commercial_partner_id, facts.customer, event)
         self._stripe_fee(event, facts.balance_transaction, facts.charge_id, payment.partner_id)
         return payment
+
+    def _stripe_provider_transaction(self, facts):
+        """When Odoo's `payment_stripe` took this payment (portal, eCommerce) it records it
+        itself: the same Stripe account may notify both, and the payment must land once."""
+        if "payment.transaction" not in self.env:
+            return None
+        references = [ref for ref in (facts.payment_intent_id, facts.charge_id, facts.key) if ref]
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("provider_code", "=", "stripe"), ("provider_reference", "in", references)], limit=1)
+        )
 
     def _stripe_invoice_for(self, facts, currency, amount):
         """The Odoo invoice a Stripe payment pays: the `odoo_invoice` metadata (payment links
