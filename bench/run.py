@@ -12,11 +12,11 @@ Not part of `make test` (CI): they take minutes and assert nothing."""
 import argparse
 import http.server
 import json
-import threading
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
