@@ -1,1 +1,8 @@
-from . import test_payment_link, test_payments, test_payouts, test_refunds_disputes, test_webhook
+from . import (
+    test_payment_link,
+    test_payments,
+    test_payouts,
+    test_reconciliation,
+    test_refunds_disputes,
+    test_webhook,
+)
