@@ -50,3 +50,6 @@ class StripeClient:
 
     def create_payment_link(self, fields, idempotency_key):
         return self._post("/v1/payment_links", fields, f"{idempotency_key}-link")
+
+    def create_refund(self, fields, idempotency_key):
+        return self._post("/v1/refunds", fields, idempotency_key)

@@ -251,3 +251,13 @@ def payment_link_request(invoice_ref: str, amount: int, currency: str, product_n
         "payment_intent_data[metadata][odoo_invoice]": invoice_ref,
     }
     return {"price": price, "link": link}
+
+
+def refund_request(payment_key_: str, amount: int, credit_note_ref: str) -> dict:
+    """Form fields of a refund of `amount` minor units on a payment intent or a charge."""
+    target = "payment_intent" if payment_key_.startswith("pi_") else "charge"
+    return {
+        target: payment_key_,
+        "amount": str(amount),
+        "metadata[odoo_credit_note]": credit_note_ref,
+    }

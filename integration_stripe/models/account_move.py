@@ -12,6 +12,7 @@ class AccountMove(models.Model):
     stripe_payment_link_id = fields.Char(string="Stripe Payment Link ID", readonly=True, copy=False)
     stripe_payment_link_url = fields.Char(string="Stripe Payment Link", readonly=True, copy=False)
     stripe_link_pending = fields.Boolean(compute="_compute_stripe_link_pending")
+    stripe_refund_id = fields.Char(string="Stripe Refund", readonly=True, copy=False)
 
     def _compute_stripe_link_pending(self):
         waiting = self._stripe_links_waiting()
@@ -61,5 +62,67 @@ class AccountMove(models.Model):
             }
             self.env["integration.outbound"]._enqueue(
                 backend, "payment_link.create", invoice, payload, entity_key=invoice.name
+            )
+        return True
+
+    def _stripe_paid_by(self):
+        """(backend, payment, Stripe payment key) of the Stripe payment that paid the invoice
+        this credit note reverses, or None."""
+        self.ensure_one()
+        invoice = self.reversed_entry_id
+        binder = self.env["integration.external.id"].sudo()
+        for payment in invoice.matched_payment_ids | invoice._get_reconciled_payments():
+            bindings = binder.search(
+                [
+                    ("model", "=", "account.payment"),
+                    ("res_id", "=", payment.id),
+                    ("backend_id.kind", "=", "stripe"),
+                ]
+            )
+            for binding in bindings:
+                if binding.external_id.startswith(("pi_", "ch_", "py_")):
+                    return binding.backend_id, payment, binding.external_id
+        return None
+
+    def action_stripe_refund(self):
+        """Queue a Stripe refund of this credit note on the payment that paid its invoice."""
+        for credit_note in self:
+            if credit_note.move_type != "out_refund" or credit_note.state != "posted":
+                raise UserError(
+                    self.env._("Only posted customer credit notes can be refunded through Stripe.")
+                )
+            if credit_note.stripe_refund_id or credit_note.payment_state not in ("not_paid", "partial"):
+                raise UserError(self.env._("Credit note %s is already refunded.", credit_note.name))
+            paid_by = credit_note._stripe_paid_by()
+            if not paid_by:
+                raise UserError(
+                    self.env._(
+                        "The invoice of credit note %s was not paid through Stripe: refund it another way.",
+                        credit_note.name,
+                    )
+                )
+            backend, _payment, key = paid_by
+            waiting = (
+                self.env["integration.outbound"]
+                .sudo()
+                .search_count(
+                    [
+                        ("res_model", "=", "account.move"),
+                        ("res_id", "=", credit_note.id),
+                        ("operation", "=", "refund.create"),
+                        ("state", "not in", ("failed", "dead", "ignored")),
+                    ]
+                )
+            )
+            if waiting:
+                continue
+            currency = credit_note.currency_id
+            payload = {
+                "payment": key,
+                "amount": money.to_minor(credit_note.amount_residual, currency.decimal_places),
+                "credit_note": credit_note.name,
+            }
+            self.env["integration.outbound"]._enqueue(
+                backend, "refund.create", credit_note, payload, entity_key=key
             )
         return True

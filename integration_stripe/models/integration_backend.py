@@ -529,7 +529,9 @@ class IntegrationBackend(models.Model):
         currency = self._stripe_currency(facts.currency)
         amount = self._stripe_amount(facts.amount, currency)
         invoices = payment.reconciled_invoice_ids
-        credit_note = self._stripe_credit_note_for(payment.partner_id, invoices, currency, amount)
+        credit_note = self._stripe_credit_note_for(
+            payment.partner_id, invoices, currency, amount, facts.metadata.get("odoo_credit_note")
+        )
         what = self._stripe_text(facts.amount, currency)
         if not credit_note:
             raise MappingError(
@@ -560,7 +562,9 @@ class IntegrationBackend(models.Model):
         self._stripe_fee(event, facts.balance_transaction, facts.refund_id, refund_payment.partner_id)
         return refund_payment
 
-    def _stripe_credit_note_for(self, partner, invoices, currency, amount):
+    def _stripe_credit_note_for(self, partner, invoices, currency, amount, reference=None):
+        """The credit note a refund settles: the one named in its metadata (refunds sent from
+        Odoo carry it), else an open credit note of that amount, of the paid invoice first."""
         base = [
             ("company_id", "=", self.company_id.id),
             ("move_type", "=", "out_refund"),
@@ -569,6 +573,10 @@ class IntegrationBackend(models.Model):
             ("currency_id", "=", currency.id),
             ("payment_state", "in", ("not_paid", "partial")),
         ]
+        if reference:
+            named = self.env["account.move"].search([*base, ("name", "=", reference)], limit=1)
+            if named and currency.compare_amounts(named.amount_residual, amount) >= 0:
+                return named
         credit_notes = self.env["account.move"].search(base, order="invoice_date, id")
         exact = credit_notes.filtered(lambda cn: currency.compare_amounts(cn.amount_residual, amount) == 0)
         return exact.filtered(lambda cn: cn.reversed_entry_id in invoices)[:1] or exact[:1]
@@ -782,6 +790,8 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ outbound
     def _stripe_send(self, message):
+        if message.operation == "refund.create":
+            return self._stripe_send_refund(message)
         if message.operation != "payment_link.create":
             raise PermanentError(self.env._("Stripe backends do not send %s messages.", message.operation))
         payload = json.loads(message.payload)
@@ -798,6 +808,18 @@ class IntegrationBackend(models.Model):
             invoice.sudo().write(
                 {"stripe_payment_link_id": link.get("id"), "stripe_payment_link_url": link.get("url")}
             )
+        return response
+
+    def _stripe_send_refund(self, message):
+        payload = json.loads(message.payload)
+        credit_note = self.env["account.move"].browse(message.res_id).exists()
+        client = self._stripe_client(message.correlation_id)
+        response = client.create_refund(
+            mapping.refund_request(payload["payment"], payload["amount"], payload["credit_note"]),
+            message.idempotency_key,
+        )
+        if credit_note:
+            credit_note.sudo().stripe_refund_id = response.json().get("id")
         return response
 
     def action_stripe_check_key(self):

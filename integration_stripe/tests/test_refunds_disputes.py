@@ -108,3 +108,36 @@ class TestStripeRefundsDisputes(StripeCaseMixin, HttpCase):
         self.assertAlmostEqual(self._balance(self.loss_account), 49.00)
         self.assertAlmostEqual(self._stripe_balance(), -1.72)
         self.assertEqual(len(self.invoice.activity_ids.filtered(lambda a: "dp_lost" in a.summary)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeRefundFromOdoo(StripeCaseMixin, HttpCase):
+    def test_credit_note_refunded_through_the_outbound_queue_then_booked_on_it(self):
+        invoice = self._invoice(49.00)
+        self._mock_balance_transaction(balance_transaction("txn_ch", 4900, 172, CHARGE_ID))
+        self._deliver(
+            event(charge(metadata={"odoo_invoice": invoice.name}, balance_transaction="txn_ch"),
+                  "charge.succeeded", "evt_charge"),
+        )  # fmt: skip
+        self._credit_note(invoice, 15.00)  # same amount, not the one refunded from Odoo
+        credit_note = self._credit_note(invoice, 15.00)
+        credit_note.action_stripe_refund()
+        credit_note.action_stripe_refund()  # queued once
+        [message] = self.env["integration.outbound"].search([("operation", "=", "refund.create")])
+        sent = refund("re_from_odoo", 1500, metadata={"odoo_credit_note": credit_note.name})
+        self.stripe.post("https://api.stripe.com/v1/refunds", status=502)
+        self.stripe.post("https://api.stripe.com/v1/refunds", json=sent)
+        self._send_outbound()
+        self.assertEqual(message.state, "retry")
+        with freeze_time(fields.Datetime.now() + timedelta(hours=1)):
+            self._send_outbound()
+        self.assertEqual(message.state, "done", message.error_message)
+        self.assertEqual(credit_note.stripe_refund_id, "re_from_odoo")
+        calls = [c.request for c in self.stripe.calls if c.request.url.endswith("/v1/refunds")]
+        self.assertEqual(len({r.headers["Idempotency-Key"] for r in calls}), 1)
+        self.assertIn(f"charge={CHARGE_ID}", calls[-1].body)
+        self.assertIn("amount=1500", calls[-1].body)
+
+        stored = self._deliver(event(sent, "refund.created", "evt_refund_from_odoo"))
+        self.assertEqual(stored.state, "done", stored.error_message)
+        self.assertEqual(credit_note.payment_state, "paid", "the credit note named in the metadata")

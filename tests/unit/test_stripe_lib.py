@@ -119,3 +119,12 @@ def test_balance_transactions_are_paginated():
     assert second["starting_after"] == ["txn_2"]
     assert second["payout"] == ["po_1"]
     assert responses.calls[0].request.headers["Authorization"] == "Bearer sk_test_x"
+
+
+def test_refund_request_targets_intent_or_charge():
+    assert mapping.refund_request("pi_1", 500, "RINV/1") == {
+        "payment_intent": "pi_1",
+        "amount": "500",
+        "metadata[odoo_credit_note]": "RINV/1",
+    }
+    assert "charge" in mapping.refund_request("ch_1", 500, "RINV/1")
