@@ -12,7 +12,7 @@ class AccountMove(models.Model):
     stripe_payment_link_id = fields.Char(string="Stripe Payment Link ID", readonly=True, copy=False)
     stripe_payment_link_url = fields.Char(string="Stripe Payment Link", readonly=True, copy=False)
     stripe_link_pending = fields.Boolean(compute="_compute_stripe_link_pending")
-    stripe_refund_id = fields.Char(string="Stripe Refund", readonly=True, copy=False)
+    stripe_refund_id = fields.Char(string="Stripe Refund ID", readonly=True, copy=False)
 
     def _compute_stripe_link_pending(self):
         waiting = self._stripe_links_waiting()
