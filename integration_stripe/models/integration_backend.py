@@ -611,6 +611,10 @@ class IntegrationBackend(models.Model):
             )
             self._stripe_bind(opened, facts.dispute_id, event)
             self._stripe_dispute_activity(payment, facts, amount, currency)
+        for balance_transaction in obj.get("balance_transactions") or []:
+            # Stripe's dispute fee (and its return when won) rides on these transactions.
+            if isinstance(balance_transaction, dict):
+                self._stripe_fee(event, balance_transaction, facts.dispute_id, payment.partner_id)
         if event.event_type != "charge.dispute.closed" or facts.status not in ("won", "lost"):
             return opened
         closing_id = f"{facts.dispute_id}:{facts.status}"

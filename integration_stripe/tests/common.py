@@ -68,9 +68,14 @@ def refund(refund_id, amount, charge_id=CHARGE_ID, currency="usd", **values):
     return obj
 
 
-def dispute(dispute_id, amount, charge_id=CHARGE_ID, status="needs_response", currency="usd", due_by=None):
-    """No shared fixture: the dispute fields the connector reads."""
+def dispute(
+    dispute_id, amount, charge_id=CHARGE_ID, status="needs_response", currency="usd", due_by=None, fee=0
+):
+    """No shared fixture: the dispute fields the connector reads (its balance transactions
+    are expanded in the object, as Stripe sends them)."""
+    withdrawal = balance_transaction(f"txn_{dispute_id}", -amount, fee, dispute_id, "adjustment", currency)
     return {
+        "balance_transactions": [withdrawal],
         "id": dispute_id,
         "object": "dispute",
         "amount": amount,

@@ -95,18 +95,23 @@ class TestStripeRefundsDisputes(StripeCaseMixin, HttpCase):
 
     def test_dispute_lost_books_the_loss(self):
         self._deliver(self._pay())
-        self._deliver(event(dispute("dp_lost", 4900), "charge.dispute.created", "evt_dpl1"))
+        self._deliver(event(dispute("dp_lost", 4900, fee=1500), "charge.dispute.created", "evt_dpl1"))
         updated = self._deliver(
-            event(dispute("dp_lost", 4900, status="under_review"), "charge.dispute.updated", "evt_dpl2")
+            event(
+                dispute("dp_lost", 4900, status="under_review", fee=1500),
+                "charge.dispute.updated",
+                "evt_dpl2",
+            )
         )
         self.assertEqual(updated.state, "done", updated.error_message)
         closed = self._deliver(
-            event(dispute("dp_lost", 4900, status="lost"), "charge.dispute.closed", "evt_dpl3")
+            event(dispute("dp_lost", 4900, status="lost", fee=1500), "charge.dispute.closed", "evt_dpl3")
         )
         self.assertEqual(closed.state, "done", closed.error_message)
         self.assertAlmostEqual(self._balance(self.dispute_account), 0.0)
         self.assertAlmostEqual(self._balance(self.loss_account), 49.00)
-        self.assertAlmostEqual(self._stripe_balance(), -1.72)
+        self.assertAlmostEqual(self._balance(self.fee_account), 1.72 + 15.00, msg="dispute fee booked once")
+        self.assertAlmostEqual(self._stripe_balance(), -1.72 - 15.00)
         self.assertEqual(len(self.invoice.activity_ids.filtered(lambda a: "dp_lost" in a.summary)), 1)
 
 
