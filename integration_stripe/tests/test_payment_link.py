@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 
 from .common import API, StripeCaseMixin
 
@@ -60,3 +60,22 @@ class TestStripePaymentLink(StripeCaseMixin, TransactionCase):
         with self.assertRaises(UserError):
             draft.action_stripe_payment_link()
         self.assertFalse(self._messages())
+
+
+@tagged("post_install", "-at_install")
+class TestStripeLinkShown(StripeCaseMixin, HttpCase):
+    def test_link_on_the_invoice_pdf_and_the_portal_page(self):
+        invoice = self._invoice(49.00)
+        invoice.write(
+            {"stripe_payment_link_id": "plink_1", "stripe_payment_link_url": "https://buy.stripe.com/test_1"}
+        )
+        html = (
+            self.env["ir.actions.report"]._render_qweb_html("account.report_invoice", invoice.ids)[0].decode()
+        )
+        self.assertIn("Pay online with Stripe", html)
+        self.assertIn("https://buy.stripe.com/test_1", html)
+        page = self.url_open(invoice.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('href="https://buy.stripe.com/test_1"', page.text)
+        invoice.stripe_payment_link_url = False
+        self.assertNotIn("buy.stripe.com", self.url_open(invoice.get_portal_url()).text)
