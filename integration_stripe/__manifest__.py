@@ -12,6 +12,7 @@
     "data": [
         "security/ir.model.access.csv",
         "views/integration_backend_views.xml",
+        "views/integration_event_views.xml",
         "views/integration_stripe_payout_views.xml",
         "views/account_move_views.xml",
         "views/account_move_templates.xml",

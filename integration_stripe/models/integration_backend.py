@@ -345,6 +345,8 @@ class IntegrationBackend(models.Model):
         currency = self._stripe_currency(facts.currency)
         amount = self._stripe_amount(facts.amount, currency)
         journal = self._stripe_journal(currency)
+        if (facts.metadata or {}).get("odoo_on_account"):
+            return self._stripe_payment_on_account(event, facts, currency, amount, journal)
         invoice = self._stripe_invoice_for(facts, currency, amount)
         receivable = invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")[
             :1
@@ -364,6 +366,36 @@ class IntegrationBackend(models.Model):
         if facts.customer and not self._stripe_bound("res.partner", facts.customer):
             self._stripe_bind(invoice.commercial_partner_id, facts.customer, event)
         self._stripe_fee(event, facts.balance_transaction, facts.charge_id, payment.partner_id)
+        return payment
+
+    def _stripe_payment_on_account(self, event, facts, currency, amount, journal):
+        """A customer payment left open on the customer's account (Book on account)."""
+        partner = self._stripe_partner_for(facts).commercial_partner_id
+        if not partner:
+            raise MappingError(
+                self.env._(
+                    "To book Stripe payment %(ref)s on account, Odoo must know the customer: put the "
+                    "contact's id in the metadata as odoo_partner_id (Edit and resubmit), or create a "
+                    "contact with the payer's email (%(email)s), then retry.",
+                    ref=facts.charge_id or facts.key,
+                    email=facts.email or "-",
+                )
+            )
+        payment = self._stripe_post_payment(
+            "inbound",
+            partner,
+            amount,
+            currency,
+            journal,
+            self._stripe_date(facts.created),
+            f"Stripe {facts.charge_id or facts.key} (on account)",
+            partner.property_account_receivable_id,
+        )
+        self._stripe_bind(payment, facts.key, event)
+        self._stripe_fee(event, facts.balance_transaction, facts.charge_id, partner)
+        event._note_result(
+            self.env._("Booked on the account of %s, to match with an invoice later.", partner.name)
+        )
         return payment
 
     def _stripe_provider_transaction(self, facts):
@@ -436,8 +468,8 @@ class IntegrationBackend(models.Model):
                 "invoice matches it (no odoo_invoice metadata, no open invoice of that customer for "
                 "that amount and currency). Either match it manually: put the invoice number in the "
                 "payload's metadata as odoo_invoice with 'Edit and resubmit'; or create the invoice "
-                "(or a customer payment on account in the Stripe journal) and replay or ignore this "
-                "event.",
+                "and retry; or click 'Book on account' to register it as a customer payment on "
+                "account, to match with an invoice later.",
                 what=what,
                 who=partner.display_name
                 if partner
@@ -450,9 +482,11 @@ class IntegrationBackend(models.Model):
         if partner:
             return partner
         partners = self.env["res.partner"]
+        partner_id = str((facts.metadata or {}).get("odoo_partner_id") or "")
+        if partner_id.isdigit():
+            return partners.browse(int(partner_id)).exists()
         if self.stripe_customer_matching == "metadata":
-            partner_id = str((facts.metadata or {}).get("odoo_partner_id") or "")
-            return partners.browse(int(partner_id)).exists() if partner_id.isdigit() else partners
+            return partners
         if facts.email:
             return partners.search([("email", "=ilike", facts.email)], limit=1)
         return partners

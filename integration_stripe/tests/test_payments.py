@@ -121,6 +121,34 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertEqual(invoice.payment_state, "paid")
         self.assertAlmostEqual(self._balance(self.fee_account), 0.66, msg="an expanded balance transaction")
 
+    def test_payment_without_invoice_booked_on_account(self):
+        payload = event(
+            charge(
+                "ch_on_account",
+                amount=2500,
+                billing_details={**charge()["billing_details"], "email": "jenny@example.com"},
+            ),
+            "charge.succeeded",
+            "evt_on_account",
+        )
+        stored = self._deliver(payload)
+        self.assertTrue(stored.stripe_can_book_on_account, stored.error_message)
+        txn_id = payload["data"]["object"]["balance_transaction"]  # the fixture's
+        self._mock_balance_transaction(balance_transaction(txn_id, 2500, 103, "ch_on_account"))
+        stored.action_stripe_book_on_account()
+        self._process_events()
+        self.assertEqual(stored.state, "done", stored.error_message)
+        self.assertIn("odoo_on_account", stored.payload)
+        self.assertTrue(stored.payload_original, "the delivery as received is kept")
+        payment = stored.result_ref
+        self.assertRecordValues(
+            payment, [{"amount": 25.0, "partner_id": self.partner.id, "is_reconciled": False}]
+        )
+        self.assertAlmostEqual(self._stripe_balance(), 25.0 - 1.03)
+        # The credit waits on the customer's account; an invoice for it can use it later.
+        invoice = self._invoice(25.0)
+        self.assertTrue(invoice.invoice_has_outstanding)
+
     def test_zero_decimal_currency_in_its_own_journal(self):
         invoice = self._invoice(5000, currency=self.jpy)
         self._mock_balance_transaction(balance_transaction("txn_jpy", 5000, 180, "ch_jpy", currency="jpy"))
