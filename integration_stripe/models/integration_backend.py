@@ -20,6 +20,7 @@ from odoo.addons.integration_core.exceptions import (
 )
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.http_client import TransientHttpError, VendorHttpError
+from odoo.exceptions import UserError
 
 from ..const import (
     CUSTOMER_EVENTS,
@@ -863,7 +864,12 @@ class IntegrationBackend(models.Model):
     def action_stripe_check_key(self):
         """Read the Stripe account with the secret key; show which webhook events to enable."""
         self.ensure_one()
-        account = self._stripe_client().account()
+        try:
+            account = self._stripe_client().account()
+        except (MappingError, TransientHttpError, VendorHttpError) as exc:
+            raise UserError(
+                self.env._("Stripe did not accept the key: %s", getattr(exc, "message", exc))
+            ) from None
         self.stripe_account_id = account.get("id")
         return {
             "type": "ir.actions.client",

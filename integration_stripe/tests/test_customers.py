@@ -2,6 +2,7 @@
 
 import json
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import StripeCaseMixin, fixture, fixture_bytes
@@ -41,3 +42,10 @@ class TestStripeCustomers(StripeCaseMixin, HttpCase):
         self.assertIn("payment_intent.succeeded", action["params"]["message"])
         self.assertIn(self.backend.webhook_url, action["params"]["message"])
         self.assertEqual(self.stripe.calls[0].request.headers["Authorization"], "Bearer sk_test_123")
+
+    def test_check_key_refused_says_so(self):
+        self.stripe.get(
+            "https://api.stripe.com/v1/account", status=401, json={"error": {"type": "invalid_request_error"}}
+        )
+        with self.assertRaisesRegex(UserError, "did not accept the key"):
+            self.backend.action_stripe_check_key()
