@@ -87,6 +87,7 @@ class PaymentFacts:
     created: datetime | None
     description: str | None = None
     extra_keys: list = field(default_factory=list)
+    invoice: str | None = None
 
 
 def payment_facts(obj: dict) -> PaymentFacts:
@@ -128,6 +129,7 @@ def payment_facts(obj: dict) -> PaymentFacts:
         raise StripePayloadError("the payment has no positive integer amount")
     if not facts.currency:
         raise StripePayloadError("the payment has no currency")
+    facts.invoice = _id(obj.get("invoice"))
     # A payment booked from its intent is found again from its charge, and the reverse.
     facts.extra_keys = [k for k in (facts.charge_id, facts.payment_intent_id) if k and k != facts.key]
     return facts
@@ -261,3 +263,53 @@ def refund_request(payment_key_: str, amount: int, credit_note_ref: str) -> dict
         "amount": str(amount),
         "metadata[odoo_credit_note]": credit_note_ref,
     }
+
+
+@dataclass
+class InvoiceFacts:
+    """A Stripe Billing invoice."""
+
+    invoice_id: str
+    number: str | None
+    customer: str | None
+    email: str | None
+    name: str | None
+    currency: str
+    status: str
+    created: datetime | None
+    due_date: datetime | None
+    lines: list  # (description, amount in minor units)
+
+
+def invoice_facts(invoice: dict) -> InvoiceFacts:
+    lines_obj = invoice.get("lines")
+    data = lines_obj.get("data") if isinstance(lines_obj, dict) else lines_obj
+    lines = []
+    for line in data or []:
+        amount = line.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise StripePayloadError("an invoice line has no integer amount")
+        lines.append((line.get("description") or invoice.get("description") or "Stripe", amount))
+    facts = InvoiceFacts(
+        invoice_id=invoice.get("id") or "",
+        number=invoice.get("number"),
+        customer=_id(invoice.get("customer")),
+        email=invoice.get("customer_email"),
+        name=invoice.get("customer_name"),
+        currency=invoice.get("currency") or "",
+        status=invoice.get("status") or "",
+        created=to_datetime(invoice.get("created")),
+        due_date=to_datetime(invoice.get("due_date")),
+        lines=lines,
+    )
+    if not facts.invoice_id.startswith("in_"):
+        raise StripePayloadError("invoice id (in_...) missing")
+    if not facts.lines:
+        raise StripePayloadError("the invoice has no lines")
+    return facts
+
+
+def subscription_state(subscription: dict, event_type: str) -> tuple[str, str | None, str]:
+    """(subscription id, customer id, status) of a subscription event."""
+    status = "canceled" if event_type.endswith(".deleted") else (subscription.get("status") or "")
+    return subscription.get("id") or "", _id(subscription.get("customer")), status

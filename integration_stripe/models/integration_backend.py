@@ -27,9 +27,11 @@ from ..const import (
     CUSTOMER_MATCHING,
     DASHBOARD_URL,
     DISPUTE_EVENTS,
+    INVOICE_EVENTS,
     PAYMENT_EVENTS,
     PAYOUT_EVENTS,
     REFUND_EVENTS,
+    SUBSCRIPTION_EVENTS,
     WEBHOOK_EVENTS,
 )
 from ..lib import mapping, money, signatures
@@ -138,6 +140,10 @@ class IntegrationBackend(models.Model):
                 return self._stripe_payout(event, obj)
             if event_type in CUSTOMER_EVENTS:
                 return self._stripe_customer(event, obj)
+            if event_type in INVOICE_EVENTS:
+                return self._stripe_billing_invoice(event, obj)
+            if event_type in SUBSCRIPTION_EVENTS:
+                return self._stripe_subscription(event, obj)
         except mapping.StripePayloadError as exc:
             raise PayloadError(self.env._("The Stripe object cannot be read: %s", exc)) from None
         except TransientHttpError as exc:
@@ -422,6 +428,9 @@ class IntegrationBackend(models.Model):
             ("state", "=", "posted"),
         ]
         what = f"{self._stripe_text(facts.amount, currency)} ({facts.charge_id or facts.key})"
+        billing_invoice = self._stripe_bound("account.move", facts.invoice)
+        if billing_invoice.state == "posted" and billing_invoice.payment_state in ("not_paid", "partial"):
+            return billing_invoice  # a Stripe Billing invoice copied into Odoo
         reference = (facts.metadata or {}).get("odoo_invoice")
         if reference:
             invoice = moves.search([*base, ("name", "=", reference)], limit=1)
@@ -825,6 +834,109 @@ class IntegrationBackend(models.Model):
                 self._lock_for_update(partner)
                 partner.write(values)
         self._stripe_bind(partner, customer_id, event)
+        return partner
+
+    # ------------------------------------------------------------------ billing
+    def _stripe_billing_invoice(self, event, obj):
+        """Stripe Billing invoices become Odoo invoices only when Stripe owns invoices."""
+        facts = mapping.invoice_facts(obj)
+        policy = self._inbound_policy("invoice")
+        if policy == "ignore":
+            event._note_result(
+                self.env._(
+                    "Odoo owns invoices on this backend: Stripe invoice %s is not copied.", facts.invoice_id
+                )
+            )
+            return None
+        if policy == "review":
+            raise PermanentError(
+                self.env._(
+                    "Stripe invoice %s changed, but Odoo owns invoices on this backend. Make the change "
+                    "in Odoo if it is right, then ignore this event.",
+                    facts.invoice_id,
+                )
+            )
+        move = self._stripe_bound("account.move", facts.invoice_id)
+        partner = move.partner_id or self._stripe_billing_partner(event, facts)
+        if event.event_type == "invoice.payment_failed":
+            (move or partner).sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=self.env.user.id,
+                summary=self.env._("Stripe could not collect invoice %s", facts.number or facts.invoice_id),
+            )
+            return move or partner
+        currency = self._stripe_currency(facts.currency)
+        if not move:
+            move = (
+                self.env["account.move"]
+                .with_context(integration_inbound=True)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "currency_id": currency.id,
+                        "invoice_date": self._stripe_date(facts.created),
+                        "invoice_date_due": facts.due_date and facts.due_date.date(),
+                        "ref": facts.number or facts.invoice_id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": description,
+                                    "quantity": 1,
+                                    "price_unit": self._stripe_amount(amount, currency),
+                                    "tax_ids": [],
+                                }
+                            )
+                            for description, amount in facts.lines
+                        ],
+                    }
+                )
+            )
+            self._stripe_bind(move, facts.invoice_id, event)
+        if move.state == "draft" and facts.status in ("open", "paid"):
+            move.action_post()
+        return move
+
+    def _stripe_billing_partner(self, event, facts):
+        partner = self._stripe_bound("res.partner", facts.customer)
+        if not partner and facts.email:
+            partner = self.env["res.partner"].search([("email", "=ilike", facts.email)], limit=1)
+        if not partner and self.stripe_customer_matching == "create" and (facts.name or facts.email):
+            partner = (
+                self.env["res.partner"]
+                .with_context(integration_inbound=True)
+                .create({"name": facts.name or facts.email, "email": facts.email or False})
+            )
+        if not partner:
+            raise MappingError(
+                self.env._(
+                    "Stripe invoice %(invoice)s is for customer %(customer)s, who is not linked to an "
+                    "Odoo contact. Create the contact (with the customer's email) or set the customer "
+                    "matching to create, then retry.",
+                    invoice=facts.invoice_id,
+                    customer=facts.customer or facts.email or "?",
+                )
+            )
+        if facts.customer:
+            self._stripe_bind(partner, facts.customer, event)
+        return partner
+
+    def _stripe_subscription(self, event, obj):
+        subscription_id, customer_id, status = mapping.subscription_state(obj, event.event_type)
+        partner = self._stripe_bound("res.partner", customer_id)
+        if not partner:
+            raise MappingError(
+                self.env._(
+                    "Subscription %(sub)s belongs to Stripe customer %(customer)s, who is not linked to an "
+                    "Odoo contact yet. Its customer event links it (replay it, or create the contact with "
+                    "the customer's email), then retry.",
+                    sub=subscription_id,
+                    customer=customer_id or "?",
+                )
+            )
+        partner.sudo().with_context(integration_inbound=True).write(
+            {"stripe_subscription_id": subscription_id, "stripe_subscription_state": status}
+        )
         return partner
 
     # ------------------------------------------------------------------ outbound

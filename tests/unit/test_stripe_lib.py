@@ -128,3 +128,19 @@ def test_refund_request_targets_intent_or_charge():
         "metadata[odoo_credit_note]": "RINV/1",
     }
     assert "charge" in mapping.refund_request("ch_1", 500, "RINV/1")
+
+
+def test_invoice_facts_from_fixture(fixtures_dir):
+    invoice = json.loads((fixtures_dir / "stripe" / "object_invoice.json").read_text())
+    facts = mapping.invoice_facts(invoice)
+    assert (facts.invoice_id, facts.customer, facts.currency) == (
+        "in_1Pgc6tB7WZ01zgkWu9fdqL6I",
+        "cus_QXg1o8vcGmoR32",
+        "usd",
+    )
+    assert facts.lines == [("My First Invoice Item (created for API docs)", 1000)]
+    with pytest.raises(mapping.StripePayloadError):
+        mapping.invoice_facts({**invoice, "lines": {"data": []}})
+    assert mapping.subscription_state(
+        {"id": "sub_1", "customer": "cus_1", "status": "active"}, "customer.subscription.deleted"
+    ) == ("sub_1", "cus_1", "canceled")
