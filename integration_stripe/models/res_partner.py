@@ -6,7 +6,7 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    stripe_subscription_id = fields.Char(string="Stripe Subscription", readonly=True, copy=False)
+    stripe_subscription_id = fields.Char(string="Stripe Subscription ID", readonly=True, copy=False)
     stripe_subscription_state = fields.Char(
         string="Subscription State",
         readonly=True,
