@@ -169,6 +169,20 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertEqual(self._balance(self.fee_account), 180.0, "180 yen, not 1.80")
         self.assertEqual(self._stripe_balance(self.jpy_journal), 4820.0)
 
+    def test_three_decimal_currency_in_the_journal_without_currency(self):
+        kwd = self.env.ref("base.KWD")
+        kwd.active = True
+        self.assertEqual(kwd.decimal_places, 3)
+        invoice = self._invoice(12.345, currency=kwd)
+        obj = charge("ch_kwd", amount=12345, currency="kwd", metadata={"odoo_invoice": invoice.name})
+        obj["balance_transaction"] = balance_transaction("txn_kwd", 12345, 0, "ch_kwd", currency="kwd")
+        stored = self._deliver(event(obj, "charge.succeeded", "evt_kwd"))
+        self.assertEqual(stored.state, "done", stored.error_message)
+        self.assertRecordValues(
+            stored.result_ref, [{"amount": 12.345, "currency_id": kwd.id, "journal_id": self.journal.id}]
+        )
+        self.assertEqual(invoice.payment_state, "paid")
+
     def test_inactive_currency_says_what_to_fix(self):
         eur = self.env.ref("base.EUR")
         eur.active = False
