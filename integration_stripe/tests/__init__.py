@@ -6,5 +6,6 @@ from . import (
     test_payouts,
     test_reconciliation,
     test_refunds_disputes,
+    test_security,
     test_webhook,
 )

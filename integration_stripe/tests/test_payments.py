@@ -109,6 +109,14 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertIn("12.34 USD", stored.error_message)
         self.assertIn("odoo_invoice", stored.error_message)
         self.assertFalse(self._payments())
+        exceptions = {e["code"]: e for e in self.backend._business_exceptions()}
+        self.assertEqual(exceptions["stripe_payment_not_reconciled"]["count"], 1)
+        self.assertEqual(
+            self.env["integration.event"].search(
+                exceptions["stripe_payment_not_reconciled"]["action"]["domain"]
+            ),
+            stored,
+        )
 
         invoice = self._invoice(12.34)
         payload["data"]["object"]["metadata"] = {"odoo_invoice": invoice.name}
