@@ -100,6 +100,11 @@ class IntegrationBackend(models.Model):
         since = fields.Datetime.now() - timedelta(minutes=THROUGHPUT_MINUTES)
         return self._events_action(self.env._("Events done (last 5 min)"), [("done_at", ">=", since)])
 
+    def action_open_activity(self):
+        action = self._events_action(self.env._("Activity"), [])
+        action["view_mode"] = "graph,pivot,list,form"
+        return action
+
     def action_open_outbound_backlog(self):
         self.ensure_one()
         return {
