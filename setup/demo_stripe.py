@@ -141,16 +141,14 @@ def show(admin, base_url):
         ("payment without invoice", pay_c),
     ]
     for what, payload in deliveries:
-        rows.append((f"stripe: {what}", f"HTTP {deliver(base_url, payload).status_code}"))
-    rows.append(
-        ("stripe: forged signature", f"HTTP {deliver(base_url, pay_a, secret='whsec_forged').status_code}")
-    )
+        rows.append((what, f"HTTP {deliver(base_url, payload).status_code}"))
+    rows.append(("forged signature", f"HTTP {deliver(base_url, pay_a, secret='whsec_forged').status_code}"))
     _wait(admin, [pay_a["id"], pay_b["id"], pay_c["id"]])
     rows += [
-        (f"stripe: {pay_a['id']}", _state(admin, pay_a["id"])),
-        (f"stripe: {pay_b['id']}", _state(admin, pay_b["id"])),
-        (f"stripe: {pay_c['id']}", _state(admin, pay_c["id"])),
-        ("stripe: invoices", f"{_payment_state(admin, first_id)}, {_payment_state(admin, second_id)}"),
+        ("charge -> payment reconciled, fee booked", _state(admin, pay_a["id"])),
+        ("payment intent -> payment reconciled", _state(admin, pay_b["id"])),
+        ("payment without invoice", _state(admin, pay_c["id"])),
+        ("the two invoices", f"{_payment_state(admin, first_id)}, {_payment_state(admin, second_id)}"),
     ]
 
     _invoice(admin, partner_id, 20.00, move_type="out_refund", reversed_entry_id=first_id)
@@ -160,9 +158,9 @@ def show(admin, base_url):
     deliver(base_url, paid_out)
     _wait(admin, [refunded["id"], paid_out["id"]])
     rows += [
-        ("stripe: partial refund 20.00 on its credit note", _state(admin, refunded["id"])),
-        ("stripe: payout 173.60", _state(admin, paid_out["id"])),
-        ("stripe: Stripe journal balance after payout", f"{_journal_balance(admin):.2f}"),
+        ("partial refund 20.00 on its credit note", _state(admin, refunded["id"])),
+        ("payout 173.60", _state(admin, paid_out["id"])),
+        ("Stripe journal balance after the payout", f"{_journal_balance(admin):.2f}"),
     ]
     return rows
 
