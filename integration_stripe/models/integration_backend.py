@@ -37,6 +37,10 @@ from ..const import (
 from ..lib import mapping, money, signatures
 from ..lib.client import API_BASE, StripeClient, auth_headers
 
+# Documents booked from Stripe: no echo to Stripe, no field-by-field tracking messages (the
+# engine posts one message with the event and correlation id on the result instead).
+BOOKING_CONTEXT = {"integration_inbound": True, "tracking_disable": True, "mail_create_nolog": True}
+
 
 class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
@@ -267,7 +271,7 @@ class IntegrationBackend(models.Model):
             )
         move = (
             self.env["account.move"]
-            .with_context(integration_inbound=True)
+            .with_context(**BOOKING_CONTEXT)
             .create(
                 {
                     "move_type": "entry",
@@ -291,7 +295,7 @@ class IntegrationBackend(models.Model):
             )
         payment = (
             self.env["account.payment"]
-            .with_context(integration_inbound=True)
+            .with_context(**BOOKING_CONTEXT)
             .create(
                 {
                     "payment_type": payment_type,
