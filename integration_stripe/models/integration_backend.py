@@ -132,6 +132,18 @@ class IntegrationBackend(models.Model):
         obj = ((payload or {}).get("data") or {}).get("object")
         if not isinstance(obj, dict):
             raise PayloadError(self.env._("The event has no data.object: it is not a Stripe event."))
+        livemode = payload.get("livemode")
+        if isinstance(livemode, bool) and livemode != (self.environment == "production"):
+            raise PermanentError(
+                self.env._(
+                    "This is a %(mode)s-mode Stripe event, and backend %(backend)s is a %(env)s backend: "
+                    "nothing is booked. Point the webhook endpoint of each Stripe mode at its own "
+                    "backend, then ignore this event.",
+                    mode=self.env._("live") if livemode else self.env._("test"),
+                    backend=self.name,
+                    env=dict(self._fields["environment"]._description_selection(self.env))[self.environment],
+                )
+            )
         event_type = event.event_type
         try:
             if event_type in PAYMENT_EVENTS:

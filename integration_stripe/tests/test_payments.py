@@ -191,6 +191,16 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         )
         self.assertEqual(invoice.payment_state, "paid")
 
+    def test_test_mode_event_on_a_production_backend_books_nothing(self):
+        self.backend.environment = "production"
+        invoice = self._invoice(49.00)
+        payload = event(charge(metadata={"odoo_invoice": invoice.name}), "charge.succeeded", "evt_testmode")
+        self.assertIs(payload["livemode"], False, "the fixture event is a test-mode event")
+        stored = self._deliver(payload)
+        self.assertEqual((stored.state, stored.error_class), ("failed", "permanent"))
+        self.assertIn("test-mode Stripe event", stored.error_message)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
     def test_inactive_currency_says_what_to_fix(self):
         eur = self.env.ref("base.EUR")
         eur.active = False
