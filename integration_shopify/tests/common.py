@@ -119,3 +119,14 @@ class ShopifyCaseMixin(IntegrationCaseMixin):
 
     def _line(self, sale, ref):
         return sale.order_line.filtered(lambda line: line.shopify_line_ref == ref)
+
+    def _ingest_shopify(self, topic, payload, source="webhook"):
+        """Store a delivery as the route would (signature checked by the webhook tests) and
+        process it: for tests that mock Shopify's API with `responses`."""
+        body = json.dumps(payload).encode()
+        envelope, text = self.backend._webhook_parse(self._headers(topic, body), body)
+        event_id, _new = self.env["integration.event"]._ingest(
+            self.backend, envelope, text, {}, "test-correlation", source
+        )
+        self._process_events()
+        return self.env["integration.event"].browse(event_id)

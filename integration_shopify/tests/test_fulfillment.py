@@ -1,1 +1,170 @@
-"""placeholder"""
+"""Delivery done in Odoo -> fulfillment created in Shopify (GraphQL) through the outbound
+queue; a 429 or a lost answer is retried without a second fulfilment."""
+
+import json
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import responses
+from freezegun import freeze_time
+from odoo import fields
+from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
+from odoo.tests import TransactionCase, tagged
+from odoo.tests.common import _super_send
+
+from .common import SHOP, ShopifyCaseMixin, balanced, order_fixture
+
+GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
+THROTTLE = {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}
+
+
+def fulfillment_orders(remaining):
+    lines = [
+        {
+            "id": f"gid://shopify/FulfillmentOrderLineItem/{index}",
+            "remainingQuantity": remaining,
+            "lineItem": {"id": f"gid://shopify/LineItem/{line_id}"},
+        }
+        for index, line_id in enumerate((466157049, 518995019, 703073504))
+    ]
+    order = {
+        "id": "gid://shopify/Order/450789469",
+        "fulfillmentOrders": {
+            "nodes": [
+                {"id": "gid://shopify/FulfillmentOrder/9", "status": "OPEN", "lineItems": {"nodes": lines}}
+            ]
+        },
+    }
+    return {"data": {"order": order}, "extensions": {"cost": {"throttleStatus": THROTTLE}}}
+
+
+CREATED = {
+    "data": {
+        "fulfillmentCreate": {
+            "fulfillment": {"id": "gid://shopify/Fulfillment/255858046", "status": "SUCCESS"},
+            "userErrors": [],
+        }
+    },
+    "extensions": {"cost": {"throttleStatus": THROTTLE}},
+}
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyFulfillment(ShopifyCaseMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    @classmethod
+    def _request_handler(cls, session, request, /, **kwargs):
+        # let calls to the test shop through to `responses`
+        if urlsplit(request.url).hostname == SHOP:
+            return _super_send(session, request, **kwargs)
+        return super()._request_handler(session, request, **kwargs)
+
+    def setUp(self):
+        super().setUp()
+        _RATE_LIMITERS.clear()
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 2)
+        event = self._ingest_shopify("orders/create", balanced(order_fixture()))
+        self.assertEqual(event.state, "done", event.error_message)
+        self.sale = self._sale_for(450789469)
+        self.picking = self.sale.picking_ids
+        self.picking.write({"shopify_tracking_company": "UPS", "shopify_tracking_number": "1Z2345"})
+
+    def _messages(self):
+        return self.env["integration.outbound"].search([("backend_id", "=", self.backend.id)])
+
+    def _shopify(self, answers):
+        """Answer GraphQL calls in order: each answer is (status, body, headers)."""
+        calls = []
+
+        def reply(request):
+            payload = json.loads(request.body)
+            calls.append(payload)
+            status, body, headers = answers.pop(0)
+            return status, headers, json.dumps(body)
+
+        responses.add_callback(responses.POST, GRAPHQL, callback=reply, content_type="application/json")
+        return calls
+
+    def _creates(self, calls):
+        return [c for c in calls if "fulfillmentCreate" in c["query"]]
+
+    def test_delivery_done_queues_one_fulfillment_message(self):
+        self.assertFalse(self._messages())
+        self.picking.button_validate()
+        [message] = self._messages()
+        self.assertEqual((message.operation, message.record_ref), ("fulfillment.create", self.picking))
+        self.assertEqual(
+            json.loads(message.payload),
+            {
+                "order_id": "450789469",
+                "lines": {"466157049": 1, "518995019": 1, "703073504": 1},
+                "tracking_company": "UPS",
+                "tracking_number": "1Z2345",
+            },
+        )
+
+    @responses.activate
+    def test_429_then_retry_creates_one_fulfillment(self):
+        calls = self._shopify(
+            [
+                (200, fulfillment_orders(1), {}),
+                (429, {"errors": "Exceeded 2 calls per second"}, {"Retry-After": "2"}),
+                (200, fulfillment_orders(1), {}),
+                (200, CREATED, {}),
+            ]
+        )
+        self.picking.button_validate()
+        [message] = self._messages()
+        self._send_outbound()
+        self.assertEqual(message.state, "retry")
+        self.assertEqual(message.response_status, 429)
+        _RATE_LIMITERS.clear()  # the limiter's pause runs on the process clock
+        with freeze_time(fields.Datetime.now() + timedelta(seconds=60)):
+            self._send_outbound()
+        self.assertEqual(message.state, "done", message.error_message)
+        self.assertEqual(len(self._creates(calls)), 2, "the refused call and the one that worked")
+        create = self._creates(calls)[-1]["variables"]["fulfillment"]
+        self.assertEqual(create["trackingInfo"], {"company": "UPS", "number": "1Z2345"})
+        self.assertEqual(
+            create["lineItemsByFulfillmentOrder"][0]["fulfillmentOrderLineItems"],
+            [{"id": f"gid://shopify/FulfillmentOrderLineItem/{i}", "quantity": 1} for i in range(3)],
+        )
+        self.assertEqual(self.picking.shopify_fulfillment_id, "gid://shopify/Fulfillment/255858046")
+
+    @responses.activate
+    def test_lost_answer_then_retry_creates_no_duplicate(self):
+        # Shopify created the fulfilment but the answer was lost (502): the retry finds no
+        # open fulfillment-order line and does not fulfil again.
+        calls = self._shopify(
+            [
+                (200, fulfillment_orders(1), {}),
+                (502, {"errors": "Bad gateway"}, {}),
+                (200, fulfillment_orders(0), {}),
+            ]
+        )
+        self.picking.button_validate()
+        [message] = self._messages()
+        self._send_outbound()
+        self.assertEqual(message.state, "retry")
+        _RATE_LIMITERS.clear()
+        with freeze_time(fields.Datetime.now() + timedelta(hours=2)):
+            self._send_outbound()
+        self.assertEqual(message.state, "done", message.error_message)
+        self.assertEqual(len(self._creates(calls)), 1, "no second fulfillmentCreate")
+        self.assertEqual(len(calls), 3)
+
+    @responses.activate
+    def test_user_errors_fail_the_message_with_shopify_words(self):
+        refused = {"data": {"fulfillmentCreate": {"fulfillment": None, "userErrors": [
+            {"field": ["fulfillment"], "message": "Fulfillment order is on hold"}]}}}  # fmt: skip
+        self._shopify([(200, fulfillment_orders(1), {}), (200, refused, {})])
+        self.picking.button_validate()
+        [message] = self._messages()
+        self._send_outbound()
+        self.assertEqual(message.state, "failed")
+        self.assertIn("Fulfillment order is on hold", message.error_message)
