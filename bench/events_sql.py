@@ -18,3 +18,20 @@ def insert_events_sql(backend_id, prefix, start, stop):
                {now} - interval '1 second', 1, 1, {now}, {now}
           FROM generate_series({int(start)}, {int(stop)}) AS i
     """
+
+
+def insert_outbound_sql(backend_id, prefix, n):
+    """n pending `contact.push` messages `<prefix><i>`, one entity each, due now."""
+    assert re.fullmatch(r"\w+", prefix), prefix
+    now = "(now() at time zone 'utc')"
+    return f"""
+        INSERT INTO integration_outbound (
+            backend_id, company_id, operation, payload, entity_key, order_at, correlation_id,
+            idempotency_key, state, is_exception, attempts, next_attempt_at,
+            create_uid, write_uid, create_date, write_date)
+        SELECT {int(backend_id)}, 1, 'contact.push',
+               '{{"id": "' || '{prefix}' || i || '", "name": "Bench contact", "email": null}}',
+               '{prefix}' || i, {now} + i * interval '1 millisecond', '{prefix}' || i,
+               '{prefix}' || i, 'pending', false, 0, {now} - interval '1 second', 1, 1, {now}, {now}
+          FROM generate_series(1, {int(n)}) AS i
+    """

@@ -4,11 +4,15 @@ same machine, so a noisy 2-core box compares like with like.
   ingest      N signed deliveries to the webhook route vs the same N to a trivial route
   processing  no-op events/s with 1 and 2 cron workers vs OCA queue_job no-op jobs/s
   scale       claim time with 10k vs 1M pending events; worker memory over 100k events
+  outbound    messages/s sent by the outbound queue to a local HTTP sink vs a plain
+              requests loop to the same sink; then with a rate limit, the rate it holds
 
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
 import argparse
+import http.server
 import json
+import threading
 import os
 import statistics
 import subprocess
@@ -32,7 +36,7 @@ BENCH_LIBS = LOCAL / "bench" / "libs"
 RESULTS = BENCH / "results"
 SECRET = "bench-secret"
 sys.path.insert(0, str(BENCH))
-from events_sql import insert_events_sql  # noqa: E402
+from events_sql import insert_events_sql, insert_outbound_sql  # noqa: E402
 from signing import signed_delivery  # noqa: E402
 
 
@@ -226,16 +230,92 @@ def bench_scale(small, large, memory_events):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# -------------------------------------------------------------------------------- outbound
+class HttpSink:
+    """A local vendor that takes every POST (HTTP/1.1 keep-alive) and counts idempotency keys."""
+
+    def __init__(self):
+        self.keys = []
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.keys.append(self.headers.get("Idempotency-Key"))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/contacts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def send_outbound(admin, sink, n, rate_limit, burst):
+    backend_id, _uuid = make_backend(admin, "generic_hmac")
+    admin.call("integration.backend", "write", [backend_id],
+               {"outbound_url": sink.url, "rate_limit": rate_limit, "rate_burst": burst})  # fmt: skip
+    prefix = f"o_{uuid.uuid4().hex[:6]}_"
+    first = len(sink.keys)
+    psql(insert_outbound_sql(backend_id, prefix, n))
+    started = time.perf_counter()
+    psql("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+            SELECT c.id, now() at time zone 'utc', 1, 1, now() at time zone 'utc', now() at time zone 'utc'
+              FROM ir_cron c JOIN ir_act_server a ON a.id = c.ir_actions_server_id
+             WHERE c.active AND a.code = 'model._cron_send_outbound()'""")  # fmt: skip
+    dbtools.psql(f"SELECT pg_notify('cron_trigger', '{DB}')")
+    done_sql = f"SELECT count(*) FROM integration_outbound WHERE backend_id = {backend_id} AND state = 'done'"
+    if not wait_count(done_sql, n, timeout=900):
+        raise RuntimeError(f"outbound: only {psql(done_sql)} of {n} messages sent")
+    elapsed = time.perf_counter() - started
+    keys = sink.keys[first:]
+    return {"per_s": n / elapsed, "requests": len(keys), "distinct_keys": len(set(keys))}
+
+
+def bench_outbound(n, limited_n, limit):
+    sink = HttpSink()
+    server = start_server("--max-cron-threads", "1")
+    try:
+        admin = OdooClient(server.url, DB).login("admin", "admin")
+        session = requests.Session()
+        body = json.dumps({"id": "raw", "name": "Bench contact", "email": None})
+        started = time.perf_counter()
+        for index in range(n):  # the floor: one client posting as fast as it can
+            headers = {"Content-Type": "application/json", "Idempotency-Key": f"raw{index}"}
+            session.post(sink.url, data=body, headers=headers, timeout=10).raise_for_status()
+        raw = n / (time.perf_counter() - started)
+        free = send_outbound(admin, sink, n, rate_limit=100_000, burst=100_000)
+        limited = send_outbound(admin, sink, limited_n, rate_limit=limit, burst=10)
+    finally:
+        server.stop()
+        sink.stop()
+    return {"messages": n, "raw_requests_per_s": raw, "unlimited": free, "ratio": free["per_s"] / raw,
+            "limited_messages": limited_n, "limit_per_s": limit, "limited": limited}  # fmt: skip
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("benches", nargs="*", default=["ingest", "processing", "scale"])
+    parser.add_argument("benches", nargs="*", default=["ingest", "processing", "scale", "outbound"])
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--memory-events", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--limited-messages", type=int, default=500)
+    parser.add_argument("--limit", type=float, default=50.0, help="calls/s of the rate-limited run")
     args = parser.parse_args()
     dbtools.load_env()
     install_queue_job()
@@ -250,6 +330,9 @@ def main():
     if "scale" in args.benches:
         results["scale"] = bench_scale(args.small, args.large, args.memory_events)
         print_scale(results["scale"])
+    if "outbound" in args.benches:
+        results["outbound"] = bench_outbound(args.messages, args.limited_messages, args.limit)
+        print_outbound(results["outbound"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
@@ -285,6 +368,17 @@ def print_scale(r):
     print(f"  worker memory    {r['memory_events']} events: RSS {r['rss_mb_start']:.0f} MB at start, "
           f"{r['rss_mb_first_tenth']:.0f} MB after 10%, {r['rss_mb_end']:.0f} MB at the end "
           f"({r['memory_events_per_s']:.0f} events/s)")  # fmt: skip
+
+
+def print_outbound(r):
+    free, limited = r["unlimited"], r["limited"]
+    print(f"\noutbound ({r['messages']} messages to a local HTTP sink, one cron worker)")
+    print(f"  no rate limit    {free['per_s']:.0f} messages/s vs a plain requests loop "
+          f"{r['raw_requests_per_s']:.0f} req/s -> ratio {r['ratio']:.2f}; "
+          f"{free['requests']} requests, {free['distinct_keys']} idempotency keys")  # fmt: skip
+    print(f"  limit {r['limit_per_s']:.0f}/s      {limited['per_s']:.1f} messages/s over "
+          f"{r['limited_messages']} messages -> {limited['per_s'] / r['limit_per_s']:.2f} of the limit; "
+          f"{limited['requests']} requests, {limited['distinct_keys']} idempotency keys")  # fmt: skip
 
 
 if __name__ == "__main__":

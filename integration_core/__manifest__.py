@@ -1,6 +1,6 @@
 {
     "name": "Integration Core",
-    "summary": "Backends, external IDs and a lossless inbound event queue for SaaS connectors",
+    "summary": "Lossless event queues, reconciliation and an operations dashboard for SaaS connectors",
     "version": "19.0.1.0.0",
     "category": "Integrations",
     "author": "Integration Suite",
@@ -18,6 +18,8 @@
         "views/integration_external_id_views.xml",
         "views/integration_outbound_views.xml",
         "views/integration_audit_views.xml",
+        "views/integration_reconciliation_views.xml",
+        "views/integration_dashboard_views.xml",
         "views/wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

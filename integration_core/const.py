@@ -24,7 +24,12 @@ BACKEND_STATES = [
 # Deliveries to a backend in these states are refused with 503 + Retry-After.
 REFUSING_STATES = ("draft", "paused")
 
-EVENT_SOURCES = [("webhook", "Webhook"), ("pull", "Pull"), ("replay", "Replay")]
+EVENT_SOURCES = [
+    ("webhook", "Webhook"),
+    ("pull", "Pull"),
+    ("replay", "Replay"),
+    ("reconciliation", "Reconciliation"),
+]
 
 ERROR_CLASSES = [
     ("retryable", "Temporary"),

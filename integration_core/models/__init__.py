@@ -4,11 +4,15 @@ from . import integration_queue_mixin
 from . import (
     integration_audit,
     integration_backend,
+    integration_backend_reconciliation,
+    integration_business_exception,
     integration_event,
     integration_external_id,
     integration_metrics,
     integration_outbound,
     integration_ownership,
+    integration_reconciliation_line,
+    integration_reconciliation_run,
     res_config_settings,
     res_partner,
 )

@@ -15,6 +15,7 @@ AUDIT_ACTIONS = [
     ("payload_edited", "Payload edited"),
     ("purged", "Payload purged"),
     ("outbound_call", "Outside call"),
+    ("reconciliation", "Reconciliation"),
 ]
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
-from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES
+from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
 from ..exceptions import PayloadError, PermanentError, SignatureError
 from ..lib.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from ..lib.envelope import EnvelopeError, envelope_from_paths, get_path, load_json
@@ -110,6 +110,10 @@ class IntegrationBackend(models.Model):
     event_ids = fields.One2many("integration.event", "backend_id")
     event_count = fields.Integer(compute="_compute_event_counts")
     exception_count = fields.Integer(compute="_compute_event_counts")
+    business_exception_ids = fields.One2many("integration.business.exception", "backend_id")
+    business_alert_count = fields.Integer(
+        compute="_compute_business_alert_count", string="Business Exceptions Over Threshold"
+    )
 
     _webhook_uuid_unique = models.UniqueIndex("(webhook_uuid)")
 
@@ -137,6 +141,11 @@ class IntegrationBackend(models.Model):
         for backend in self:
             backend.exception_count = counts.get((backend.id, True), 0)
             backend.event_count = backend.exception_count + counts.get((backend.id, False), 0)
+
+    @api.depends("business_exception_ids.is_over")
+    def _compute_business_alert_count(self):
+        for backend in self:
+            backend.business_alert_count = len(backend.business_exception_ids.filtered("is_over"))
 
     # ---------------------------------------------------------- system of record
     def _ownership_defaults(self):
@@ -173,7 +182,7 @@ class IntegrationBackend(models.Model):
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": "integration.event",
-            "view_mode": "list,form",
+            "view_mode": "list,form,graph,pivot",
             "domain": [("backend_id", "=", self.id), *domain],
             "context": {"default_backend_id": self.id},
         }
@@ -452,8 +461,53 @@ class IntegrationBackend(models.Model):
         )
 
     def _notify_managers(self, summary, note):
+        """An activity for each Integration Manager; an email too when Settings ask for it."""
         managers = self.env.ref("integration_core.group_integration_manager").sudo().user_ids
-        for user in managers.filtered(lambda u: not u.share):
+        managers = managers.filtered(lambda u: not u.share)
+        for user in managers:
             self.sudo().activity_schedule(
                 "mail.mail_activity_data_todo", user_id=user.id, summary=summary, note=note
             )
+        if managers and self.env["ir.config_parameter"].sudo().get_param(SETTINGS_PREFIX + "alert_email"):
+            self.sudo().message_post(
+                subject=summary,
+                body=note or summary,
+                partner_ids=managers.partner_id.ids,
+                message_type="notification",
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    # ------------------------------------------------------ business exceptions
+    def _business_exceptions(self):
+        """What the dashboard counts and alerts on beyond the queues: a list of
+        {code, label, count, threshold, action}. Connectors append theirs (stuck orders,
+        unreconciled payments...); the core counts drift left open by reconciliation."""
+        self.ensure_one()
+        drift = self.env["integration.reconciliation.line"].sudo()
+        domain = [("backend_id", "=", self.id), ("state", "=", "open")]
+        return [
+            {
+                "code": "open_drift",
+                "label": self.env._("Reconciliation drift not resolved"),
+                "count": drift.search_count(domain),
+                "threshold": 0,
+                "action": {"res_model": drift._name, "domain": domain},
+            }
+        ]
+
+    def action_open_business_exceptions(self):
+        self.ensure_one()
+        self.env["integration.business.exception"]._refresh(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Business exceptions"),
+            "res_model": "integration.business.exception",
+            "view_mode": "list",
+            "domain": [("backend_id", "=", self.id)],
+        }
+
+    @api.model
+    def _action_open_dashboard(self):
+        """The dashboard menu: business exceptions are counted afresh, then the cards open."""
+        self.env["integration.business.exception"]._refresh()
+        return self.env["ir.actions.act_window"]._for_xml_id("integration_core.integration_dashboard_action")

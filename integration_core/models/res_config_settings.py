@@ -41,6 +41,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=SETTINGS_PREFIX + "retention_days",
         default=DEFAULTS["retention_days"],
     )
+    integration_alert_email = fields.Boolean(
+        string="Email Alerts",
+        config_parameter=SETTINGS_PREFIX + "alert_email",
+        help="Besides an activity, email the Integration Managers when a backend stops answering, "
+        "an event dies or a business exception passes its threshold.",
+    )
 
     integration_backend_ids = fields.Many2many(
         "integration.backend", compute="_compute_integration_backend_ids", string="Backends"

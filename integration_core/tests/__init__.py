@@ -1,9 +1,11 @@
 from . import (
     test_binder,
+    test_dashboard,
     test_metrics,
     test_outbound,
     test_ownership,
     test_processing,
+    test_reconciliation,
     test_security,
     test_ui,
     test_webhook,

@@ -1,25 +1,25 @@
 """Outbound queue: the transactional outbox, vendor outages, 429s, refusals and the circuit."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 import responses
 from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
-from odoo.tests.common import _super_send
 
 from ..lib.signatures import hmac_sha256
 from ..models.integration_backend import _RATE_LIMITERS
-from .common import SECRET, IntegrationCaseMixin, contact_event
+from .common import SECRET, IntegrationCaseMixin, VendorHostsMixin, contact_event
 
 PUSH_HOST = "crm.example.com"
 PUSH_URL = f"https://{PUSH_HOST}/hooks/contacts"
 
 
 @tagged("post_install", "-at_install")
-class TestOutbound(IntegrationCaseMixin, TransactionCase):
+class TestOutbound(VendorHostsMixin, IntegrationCaseMixin, TransactionCase):
+    VENDOR_HOSTS = (PUSH_HOST,)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -29,14 +29,6 @@ class TestOutbound(IntegrationCaseMixin, TransactionCase):
         )
         cls.partner = cls.env["res.partner"].create({"name": "Odoo-owned", "email": "owned@example.com"})
         cls.env["integration.external.id"]._bind(cls.backend, cls.partner, "P-1")
-
-    @classmethod
-    def _request_handler(cls, session, request, /, **kwargs):
-        # Odoo's test runner blocks outside HTTP before it reaches `responses`, which mocks
-        # the transport below: let the test vendor's host through to the mock.
-        if urlsplit(request.url).hostname == PUSH_HOST:
-            return _super_send(session, request, **kwargs)
-        return super()._request_handler(session, request, **kwargs)
 
     def setUp(self):
         super().setUp()

@@ -38,3 +38,16 @@ class TestUi(IntegrationCaseMixin, HttpCase):
         self.start_tour("/odoo/settings#integration_core", "integration_core_settings_tour", login="admin")
         param = self.env["ir.config_parameter"].get_param("integration_core.max_attempts")
         self.assertEqual(param, "7")
+
+    def test_dashboard_tour(self):
+        backend = self._make_backend(name="Dashboard tour backend")
+        self._ingest(backend, contact_event("evt_tour_2", "TOUR-2", name=""))
+        self._process_events()
+        run = self.env["integration.reconciliation.run"].create(
+            {"backend_id": backend.id, "date_from": "2026-11-26", "date_to": "2026-11-27", "state": "done"}
+        )
+        line = self.env["integration.reconciliation.line"].create(
+            {"run_id": run.id, "issue": "missing_odoo", "reference": "C-77 Drifted Ltd"}
+        )
+        self.start_tour("/odoo", "integration_core_dashboard_tour", login="admin")
+        self.assertEqual(line.state, "accepted")

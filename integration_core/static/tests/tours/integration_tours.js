@@ -43,3 +43,21 @@ registry.category("web_tour.tours").add("integration_core_settings_tour", {
         { trigger: ".o_field_widget[name='integration_max_attempts'] input:value(7)" },
     ],
 });
+
+// Operations opens the dashboard, follows the failed figure to its events, then resolves
+// the drift a reconciliation run found.
+registry.category("web_tour.tours").add("integration_core_dashboard_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("integration_core.menu_integration_root"),
+        { trigger: 'a[data-menu-xmlid="integration_core.menu_integration_dashboard"]', run: "click" },
+        { trigger: ".o_kanban_record:contains('Dashboard tour backend') a[name='action_open_business_exceptions']:contains('1')" },
+        { trigger: ".o_kanban_record:contains('Dashboard tour backend') a[name='action_open_failed']", run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains('TOUR-2')" },
+        { trigger: ".breadcrumb-item.o_back_button", run: "click" },
+        { trigger: ".o_kanban_record:contains('Dashboard tour backend') a[name='action_open_drift']", run: "click" },
+        { trigger: ".o_list_view .o_data_cell:contains('C-77 Drifted Ltd')", run: "click" },
+        { trigger: ".o_form_view button[name='action_accept']", run: "click" },
+        { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Accepted')" },
+    ],
+});
