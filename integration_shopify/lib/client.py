@@ -4,6 +4,7 @@ The Odoo layer builds the ApiClient (timeouts, audit log, correlation ids) and g
 callback for the cost report, so that the backend's rate limiter follows Shopify's own
 leaky bucket (`extensions.cost.throttleStatus`)."""
 
+import time
 from decimal import Decimal
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
@@ -128,6 +129,7 @@ class ShopifyGraphQL:
         self.url = f"https://{shop_domain}/admin/api/{api_version}/graphql.json"
         self.on_cost = on_cost
         self.last_response = None
+        self.last_cost = None
 
     def execute(self, query, variables=None, correlation_id=None, idempotency_key=None):
         """`data` of a query; raises ShopifyThrottled / ShopifyError on GraphQL errors."""
@@ -140,7 +142,8 @@ class ShopifyGraphQL:
         )
         self.last_response = response
         body = response.json()
-        throttle = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus")
+        self.last_cost = (body.get("extensions") or {}).get("cost") or None
+        throttle = (self.last_cost or {}).get("throttleStatus")
         if throttle and self.on_cost:
             self.on_cost(throttle)
         errors = body.get("errors")
@@ -158,20 +161,45 @@ class ShopifyGraphQL:
             raise ShopifyError("; ".join(f"{e.get('field')}: {e.get('message')}" for e in user_errors))
         return result
 
-    def orders_updated(self, date_from, date_to, page_size=50):
-        """Orders updated in [date_from, date_to] (naive UTC datetimes), page by page."""
+    def orders_updated(self, date_from, date_to, page_size=50, sleep=None, max_throttled=5):
+        """Orders updated in [date_from, date_to] (naive UTC datetimes), page by page.
+
+        Cost-throttled: a THROTTLED answer waits what Shopify asks and asks again; after
+        each page, when the bucket holds less than the page cost, wait until it refills."""
+        sleep = sleep or time.sleep
         search = (
             f"updated_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
         )
-        after = None
+        after, throttled = None, 0
         while True:
-            data = self.execute(ORDERS_UPDATED, {"first": page_size, "after": after, "query": search})
+            try:
+                data = self.execute(ORDERS_UPDATED, {"first": page_size, "after": after, "query": search})
+            except ShopifyThrottled as exc:
+                throttled += 1
+                if throttled > max_throttled:
+                    raise
+                sleep(exc.retry_after)
+                continue
+            throttled = 0
             orders = data.get("orders") or {}
             yield from orders.get("nodes") or []
             page = orders.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 return
+            wait = refill_wait(self.last_cost)
+            if wait:
+                sleep(wait)
             after = page.get("endCursor")
+
+
+def refill_wait(cost):
+    """Seconds until the bucket again holds what the last query cost (0: go on)."""
+    cost = cost or {}
+    status = cost.get("throttleStatus") or {}
+    spent = Decimal(str(cost.get("actualQueryCost") or cost.get("requestedQueryCost") or 0))
+    available = Decimal(str(status.get("currentlyAvailable", spent)))
+    rate = Decimal(str(status.get("restoreRate") or 50))
+    return float((spent - available) / rate) if available < spent else 0.0
 
 
 def throttled_wait(body):

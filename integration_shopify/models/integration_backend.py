@@ -3,10 +3,11 @@ handlers, fulfilment push through the outbound queue, reconciliation over GraphQ
 
 import json
 import logging
+import time
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import Command, api, fields, models
+from odoo import Command, fields, models
 from odoo.addons.integration_core.exceptions import (
     MappingError,
     PayloadError,
@@ -29,6 +30,7 @@ from ..const import (
     OUTBOUND_INVENTORY,
     PAID_STATUSES,
     PRODUCT_TOPICS,
+    RECONCILE_PAGE_SIZE,
     REFUND_TOPICS,
     TAX_POLICIES,
     WEBHOOK_SUBSCRIPTIONS,
@@ -98,7 +100,6 @@ class IntegrationBackend(models.Model):
         default=30,
         help="An order event without a sale order after this long is a business exception.",
     )
-    shopify_reconcile_days = fields.Integer(string="Reconcile Last (days)", default=2)
 
     # ------------------------------------------------------------------ contract
     def _ownership_defaults(self):
@@ -474,6 +475,8 @@ class IntegrationBackend(models.Model):
         self._shopify_check_total(sale, order, currency)
         if sale.state in ("draft", "sent"):
             sale.with_context(integration_inbound=True).action_confirm()
+        if sale.shopify_financial_status != order.financial_status:
+            sale.shopify_financial_status = order.financial_status
         if order.financial_status in PAID_STATUSES:
             self._shopify_invoice_and_pay(sale, event)
         binder._bind(self, sale, order.id, order.updated_at)
@@ -486,6 +489,7 @@ class IntegrationBackend(models.Model):
             "company_id": self.company_id.id,
             "client_order_ref": order.name,
             "origin": f"Shopify {order.name}",
+            "shopify_financial_status": order.financial_status,
             "order_line": [Command.create(line) for line in wanted.values()],
         }
         pricelist = self._shopify_pricelist(currency, order.name)
@@ -939,10 +943,111 @@ class IntegrationBackend(models.Model):
         )
         return True
 
-    @api.model
-    def _shopify_backends(self):
-        return self.search([("kind", "=", "shopify"), ("state", "in", ("active", "degraded"))])
+    # ------------------------------------------------------------------ reconciliation
+    def _shopify_reconcile(self, run):
+        """Orders updated in the run's window (GraphQL, paginated, cost-throttled) against
+        the sale orders bound to them; each difference carries the order as `orders/updated`
+        would deliver it, so replaying it goes through the webhook handler."""
+        client = self._shopify_client()
+        binder = self.env["integration.external.id"]
+        drifts, checked = [], 0
+        nodes = client.orders_updated(run.date_from, run.date_to, RECONCILE_PAGE_SIZE, sleep=time.sleep)
+        for node in self._shopify_call(list, nodes):
+            checked += 1
+            rest = shopify_client.rest_order_from_graphql(node)
+            currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", rest["currency"])], limit=1)
+            )
+            order = parse_order(rest, currency.decimal_places if currency else 2)
+            remote_text = self._shopify_order_text(order.total_price, order.currency, order.financial_status,
+                                                   order.cancelled)  # fmt: skip
+            common = {
+                "reference": f"{order.name} {order.total_price} {order.currency}",
+                "external_id": order.id,
+                "remote_value": remote_text,
+                "payload": json.dumps(rest),
+                "event_type": "orders/updated",
+                "entity_key": order.id,
+            }
+            sale = binder._record_for(self, "sale.order", order.id)
+            if not sale:
+                unpaid = self.shopify_order_trigger == "paid" and order.financial_status not in PAID_STATUSES
+                if not order.cancelled and not unpaid:
+                    drifts.append({"issue": "missing_odoo", **common})
+                continue
+            invoiced = bool(
+                sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+            )
+            differs = (
+                (order.cancelled != (sale.state == "cancel"))
+                or (
+                    not order.cancelled
+                    and sale.currency_id.compare_amounts(sale.amount_total, float(order.total_price))
+                )
+                or (order.financial_status in PAID_STATUSES and not invoiced)
+            )
+            if differs:
+                status = self.env._("invoiced") if invoiced else self.env._("not invoiced")
+                odoo_text = self._shopify_order_text(
+                    sale.amount_total, sale.currency_id.name, status, sale.state == "cancel"
+                )
+                drifts.append(
+                    {
+                        "issue": "differs",
+                        "res_model": "sale.order",
+                        "res_id": sale.id,
+                        "odoo_value": odoo_text,
+                        **common,
+                    }
+                )
+        run.checked_count = checked
+        return drifts
 
-    def _shopify_window(self, days=None):
-        now = fields.Datetime.now()
-        return now - timedelta(days=days or self.shopify_reconcile_days or 2), now
+    def _shopify_order_text(self, total, currency, status, cancelled):
+        text = f"{total} {currency}, {status or '-'}"
+        return text + (", " + self.env._("cancelled") if cancelled else "")
+
+    # ------------------------------------------------------------------ business exceptions
+    def _business_exceptions(self):
+        result = super()._business_exceptions()
+        if self.kind != "shopify":
+            return result
+        limit = fields.Datetime.now() - timedelta(minutes=self.shopify_stuck_minutes or 30)
+        stuck = [
+            ("backend_id", "=", self.id),
+            ("event_type", "in", list(ORDER_TOPICS)),
+            ("state", "not in", ("done", "ignored")),
+            ("received_at", "<", limit),
+        ]
+        bound = (
+            self.env["integration.external.id"]
+            .sudo()
+            .search([("backend_id", "=", self.id), ("model", "=", "sale.order")])
+        )
+        not_invoiced = [
+            ("id", "in", bound.mapped("res_id")),
+            ("state", "=", "sale"),
+            ("shopify_financial_status", "in", list(PAID_STATUSES)),
+            ("invoice_ids", "=", False),
+        ]
+        result += [
+            {
+                "code": "shopify_orders_stuck",
+                "label": self.env._(
+                    "Shopify orders without a sale order after %s min", self.shopify_stuck_minutes
+                ),
+                "count": self.env["integration.event"].sudo().search_count(stuck),
+                "threshold": 0,
+                "action": {"res_model": "integration.event", "domain": stuck},
+            },
+            {
+                "code": "shopify_invoices_missing",
+                "label": self.env._("Paid Shopify orders not invoiced"),
+                "count": self.env["sale.order"].sudo().search_count(not_invoiced),
+                "threshold": 0,
+                "action": {"res_model": "sale.order", "domain": not_invoiced},
+            },
+        ]
+        return result

@@ -3,14 +3,13 @@ queue; a 429 or a lost answer is retried without a second fulfilment."""
 
 import json
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import responses
 from freezegun import freeze_time
 from odoo import fields
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
+from odoo.addons.integration_core.tests.common import VendorHostsMixin
 from odoo.tests import TransactionCase, tagged
-from odoo.tests.common import _super_send
 
 from .common import SHOP, ShopifyCaseMixin, balanced, order_fixture
 
@@ -50,18 +49,13 @@ CREATED = {
 
 
 @tagged("post_install", "-at_install")
-class TestShopifyFulfillment(ShopifyCaseMixin, TransactionCase):
+class TestShopifyFulfillment(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
+    VENDOR_HOSTS = (SHOP,)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_shopify()
-
-    @classmethod
-    def _request_handler(cls, session, request, /, **kwargs):
-        # let calls to the test shop through to `responses`
-        if urlsplit(request.url).hostname == SHOP:
-            return _super_send(session, request, **kwargs)
-        return super()._request_handler(session, request, **kwargs)
 
     def setUp(self):
         super().setUp()
