@@ -41,3 +41,4 @@ OUTBOUND_FULFILLMENT = "fulfillment.create"
 OUTBOUND_INVENTORY = "inventory.set"
 
 RECONCILE_PAGE_SIZE = 50
+INVENTORY_BATCH = 100  # quantities per inventorySetQuantities call

@@ -24,6 +24,7 @@ from ..const import (
     CUSTOMER_POLICIES,
     CUSTOMER_TOPICS,
     DEFAULT_API_VERSION,
+    INVENTORY_BATCH,
     ORDER_TOPICS,
     ORDER_TRIGGERS,
     OUTBOUND_FULFILLMENT,
@@ -815,6 +816,7 @@ class IntegrationBackend(models.Model):
             if not product and values["barcode"]:
                 product = products.search([("barcode", "=", values["barcode"])], limit=1)
             product_values = {
+                "shopify_inventory_item_id": values["inventory_item_id"] or False,
                 "name": values["name"],
                 "default_code": values["sku"] or False,
                 "barcode": values["barcode"] or False,
@@ -911,6 +913,37 @@ class IntegrationBackend(models.Model):
         if picking:
             picking.shopify_fulfillment_id = ((result.get("fulfillment") or {}).get("id")) or ""
         return client.last_response
+
+    def _shopify_queue_inventory(self, products):
+        """Queue inventorySetQuantities for `products` bound on this backend: the free
+        quantity in the backend's warehouse, in batches of INVENTORY_BATCH."""
+        binder = self.env["integration.external.id"].sudo()
+        bound = binder.search(
+            [("backend_id", "=", self.id), ("model", "=", "product.product"), ("res_id", "in", products.ids)]
+        )
+        bound_products = products.filtered(lambda p: p.id in bound.mapped("res_id"))
+        owner = self.ownership_ids.filtered(lambda line: line.domain == "stock")[:1]
+        if owner and owner.system_of_record != "odoo":
+            return  # Shopify owns stock on this backend: nothing to push
+        location = shopify_client.gid("Location", self.shopify_location_id)
+        levels = bound_products.with_context(warehouse_id=self.shopify_warehouse_id.id)
+        quantities = [
+            {
+                "inventoryItemId": shopify_client.gid("InventoryItem", product.shopify_inventory_item_id),
+                "locationId": location,
+                "quantity": int(max(product.free_qty, 0)),
+            }
+            for product in levels
+        ]
+        outbound = self.env["integration.outbound"]
+        for start in range(0, len(quantities), INVENTORY_BATCH):
+            payload = {
+                "name": "available",
+                "reason": "correction",
+                "ignoreCompareQuantity": True,
+                "quantities": quantities[start : start + INVENTORY_BATCH],
+            }
+            outbound._enqueue(self, OUTBOUND_INVENTORY, None, payload, entity_key=f"inventory:{self.id}")
 
     # ------------------------------------------------------------------ setup action
     def action_shopify_register_webhooks(self):

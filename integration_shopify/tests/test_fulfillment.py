@@ -11,7 +11,7 @@ from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITE
 from odoo.addons.integration_core.tests.common import VendorHostsMixin
 from odoo.tests import TransactionCase, tagged
 
-from .common import SHOP, ShopifyCaseMixin, balanced, order_fixture
+from .common import SHOP, ShopifyCaseMixin, balanced, fixture, order_fixture
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
 THROTTLE = {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}
@@ -162,3 +162,71 @@ class TestShopifyFulfillment(VendorHostsMixin, ShopifyCaseMixin, TransactionCase
         self._send_outbound()
         self.assertEqual(message.state, "failed")
         self.assertIn("Fulfillment order is on hold", message.error_message)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyInventoryPush(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
+    VENDOR_HOSTS = (SHOP,)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+        cls.backend.shopify_location_id = "905684977"
+
+    def setUp(self):
+        super().setUp()
+        _RATE_LIMITERS.clear()
+
+    def _adjust(self, product, quantity):
+        quant = self.env["stock.quant"].create(
+            {
+                "product_id": product.id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "inventory_quantity": quantity,
+            }
+        )
+        quant.action_apply_inventory()
+
+    @responses.activate
+    def test_stock_change_pushes_levels_of_shopify_variants(self):
+        product = fixture("product.json")["product"]
+        for index, variant in enumerate(product["variants"]):
+            variant["inventory_item_id"] = 808950810 + index
+        event = self._ingest_shopify("products/create", product)
+        self.assertEqual(event.state, "done", event.error_message)
+        pink = self.env["integration.external.id"]._record_for(
+            self.backend, "product.product", str(product["variants"][0]["id"])
+        )
+        outbound = self.env["integration.outbound"]
+        local = self.env["product.product"].create({"name": "Sold in the shop only", "is_storable": True})
+        self._adjust(local, 5)  # not a Shopify variant: nothing to push
+        self.assertFalse(outbound.search([("backend_id", "=", self.backend.id)]))
+        self._adjust(pink, 7)
+        [message] = outbound.search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(message.operation, "inventory.set")
+        payload = json.loads(message.payload)
+        self.assertEqual(
+            payload["quantities"],
+            [{"inventoryItemId": "gid://shopify/InventoryItem/808950810",
+              "locationId": "gid://shopify/Location/905684977", "quantity": 7}],
+        )  # fmt: skip
+        answer = {"data": {"inventorySetQuantities": {"inventoryAdjustmentGroup": {"id": "gid://x/1"},
+                                                      "userErrors": []}}}  # fmt: skip
+        responses.post(GRAPHQL, json=answer)
+        self._send_outbound()
+        self.assertEqual(message.state, "done", message.error_message)
+        sent = json.loads(responses.calls[0].request.body)
+        self.assertEqual(sent["variables"]["input"], payload)
+        self.assertIn("inventorySetQuantities", sent["query"])
+
+    def test_nothing_pushed_when_shopify_owns_stock(self):
+        product = fixture("product.json")["product"]
+        product["variants"][0]["inventory_item_id"] = 1
+        self._ingest_shopify("products/create", product)
+        self.backend.ownership_ids.filtered(lambda line: line.domain == "stock").system_of_record = "remote"
+        pink = self.env["integration.external.id"]._record_for(
+            self.backend, "product.product", str(product["variants"][0]["id"])
+        )
+        self._adjust(pink, 3)
+        self.assertFalse(self.env["integration.outbound"].search([("backend_id", "=", self.backend.id)]))
