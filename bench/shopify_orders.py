@@ -54,6 +54,13 @@ def orders(n, start):
     return result
 
 
+def renamed(batch, old, new):
+    batch = copy.deepcopy(batch)
+    for order in batch:
+        order["name"] = order["name"].replace(old, new)
+    return batch
+
+
 def signed(order):
     body = json.dumps(order).encode()
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
@@ -188,6 +195,7 @@ def main():
     )
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     dbtools.load_env()
     (dbtools.LOCAL / "log").mkdir(exist_ok=True)
@@ -210,19 +218,22 @@ def main():
         admin = OdooClient(server.url, DB).login("admin", "admin")
         _backend_id, webhook_uuid = prepare(admin)
         url = f"{server.url}/integration/webhook/{webhook_uuid}"
-        warm = orders(args.warmup, 0)
-        for order in warm:
-            order["name"] = order["name"].replace("#B", "#W")
-        run_webhook(url, warm, "#W")
-        batch = orders(args.orders, args.warmup)
-        webhook_s, posting_s = run_webhook(url, batch, "#B")
-        direct_batch = copy.deepcopy(batch)
-        for order in direct_batch:
-            order["name"] = order["name"].replace("#B", "#D")
-        run_direct(copy.deepcopy(direct_batch[: args.warmup]))  # warm the shell's caches alike
-        for order in direct_batch:
-            order["name"] += "x"
-        direct_s = run_direct(direct_batch)
+        run_webhook(url, renamed(orders(args.warmup, 0), "#B", "#W"), "#W")
+        # Interleaved rounds, so that load from elsewhere on the machine hits both alike.
+        webhook_s = posting_s = direct_s = 0.0
+        chunk = max(1, args.orders // args.rounds)
+        run_direct(renamed(orders(args.warmup, 0), "#W", "#V"))  # warm the shell's caches alike
+        for round_index in range(args.rounds):
+            prefix = f"#R{round_index}-"
+            batch = renamed(orders(chunk, args.warmup + round_index * chunk), "#B", prefix)
+            elapsed, posting = run_webhook(url, batch, prefix)
+            webhook_s, posting_s = webhook_s + elapsed, posting_s + posting
+            direct_s += run_direct(renamed(batch, prefix, "#D"))
+            print(
+                f"[bench] round {round_index + 1}: webhook {elapsed:.1f} s, direct total {direct_s:.1f} s",
+                flush=True,
+            )
+        args.orders = chunk * args.rounds
     finally:
         server.stop()
     result = {

@@ -224,40 +224,68 @@ class IntegrationBackend(models.Model):
             )
         )
 
-    def _shopify_product_for(self, line, order_name):
-        """The variant bound to the Shopify variant, else the product with this SKU as
-        internal reference, else with this SKU as barcode."""
-        binder = self.env["integration.external.id"]
-        if line.variant_id:
-            product = binder._record_for(self, "product.product", line.variant_id)
-            if product:
-                return product
+    def _shopify_products_for(self, order):
+        """{line ref: product} for the order's product lines: the variant bound to the
+        Shopify variant, else the product with the SKU as internal reference, else as
+        barcode (three searches for the whole order, whatever its size)."""
+        lines = order.products
+        variant_ids = [line.variant_id for line in lines if line.variant_id]
+        bound = {}
+        if variant_ids:
+            bindings = (
+                self.env["integration.external.id"]
+                .sudo()
+                .search(
+                    [
+                        ("backend_id", "=", self.id),
+                        ("model", "=", "product.product"),
+                        ("external_id", "in", variant_ids),
+                    ]
+                )
+            )
+            bound = {b.external_id: b.res_id for b in bindings}
         products = self.env["product.product"]
         company = [("company_id", "in", (False, self.company_id.id))]
-        if line.sku:
-            product = products.search([("default_code", "=", line.sku), *company], limit=2)
-            if not product:
-                product = products.search([("barcode", "=", line.sku), *company], limit=2)
-            if len(product) == 1:
-                return product
-            if len(product) > 1:
+        skus = {line.sku for line in lines if line.sku and line.variant_id not in bound}
+        by_code, by_barcode = {}, {}
+        if skus:
+            for product in products.search([("default_code", "in", list(skus)), *company]):
+                by_code.setdefault(product.default_code, products)
+                by_code[product.default_code] |= product
+            missing = [sku for sku in skus if sku not in by_code]
+            if missing:
+                for product in products.search([("barcode", "in", missing), *company]):
+                    by_barcode.setdefault(product.barcode, products)
+                    by_barcode[product.barcode] |= product
+        result = {}
+        for line in lines:
+            if line.variant_id in bound:
+                product = products.browse(bound[line.variant_id]).exists()
+                if product:
+                    result[line.ref] = product
+                    continue
+            found = by_code.get(line.sku) or by_barcode.get(line.sku) or products
+            if len(found) > 1:
                 raise MappingError(
                     self.env._(
                         "Several products have SKU %(sku)s (Shopify order %(order)s): keep one, then replay.",
                         sku=line.sku,
-                        order=order_name,
+                        order=order.name,
                     )
                 )
-        raise MappingError(
-            self.env._(
-                "Product SKU %(sku)s not found (line '%(title)s' of Shopify order %(order)s). Create "
-                "the product with this SKU as internal reference (or import it from Shopify), then "
-                "replay this event.",
-                sku=line.sku or "(none)",
-                title=line.title,
-                order=order_name,
-            )
-        )
+            if not found:
+                raise MappingError(
+                    self.env._(
+                        "Product SKU %(sku)s not found (line '%(title)s' of Shopify order %(order)s). Create "
+                        "the product with this SKU as internal reference (or import it from Shopify), then "
+                        "replay this event.",
+                        sku=line.sku or "(none)",
+                        title=line.title,
+                        order=order.name,
+                    )
+                )
+            result[line.ref] = found
+        return result
 
     def _shopify_service_product(self, field_name, label):
         product = self[field_name]
@@ -332,8 +360,9 @@ class IntegrationBackend(models.Model):
                 "shopify_line_ref": ref,
             }
 
+        products = self._shopify_products_for(order)
         for item in order.products:
-            product = self._shopify_product_for(item, order.name)
+            product = products[item.ref]
             taxes = taxes_of(item)
             line(item.ref, product, item.title or product.display_name, item.quantity, item.unit_price, taxes)
             if item.discount:
