@@ -466,8 +466,10 @@ class IntegrationBackend(models.Model):
         raw = unwrap(payload, "order")
         currency = self._shopify_currency((raw.get("currency") or "").upper())
         order = parse_order(raw, currency.decimal_places)
-        sale = binder._record_for(self, "sale.order", order.id)
-        if binder._is_stale(self, "sale.order", order.id, event.order_at or order.updated_at):
+        binding = binder._line(self, "sale.order", order.id)  # one read for the record and its version
+        sale = self.env["sale.order"].browse(binding.res_id).exists()
+        version = event.order_at or order.updated_at
+        if binding.remote_updated_at and version and version < binding.remote_updated_at:
             event._note_result(
                 self.env._("Skipped: a newer version of order %s was already applied.", order.name)
             )
