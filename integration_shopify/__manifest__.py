@@ -10,6 +10,7 @@
     "depends": ["integration_core", "sale_stock"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
+        "security/ir.model.access.csv",
         "views/integration_backend_views.xml",
         "views/stock_picking_views.xml",
     ],

@@ -82,6 +82,8 @@ class ShopifyOrder:
     billing_address: dict | None
     shipping_address: dict | None
     note: str
+    gateway: str = ""
+    location_id: str = ""
 
     @property
     def products(self):
@@ -186,6 +188,8 @@ def parse_order(payload, places=2) -> ShopifyOrder:
         billing_address=data.get("billing_address") or None,
         shipping_address=data.get("shipping_address") or None,
         note=data.get("note") or "",
+        gateway=((data.get("payment_gateway_names") or [None])[0] or data.get("gateway") or ""),
+        location_id=str(data.get("location_id") or ""),
     )
 
 

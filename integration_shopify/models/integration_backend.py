@@ -70,6 +70,20 @@ class IntegrationBackend(models.Model):
     shopify_location_id = fields.Char(
         string="Shopify Location ID", help="Numeric id of the Shopify location the warehouse stands for."
     )
+    shopify_location_ids = fields.One2many(
+        "integration.shopify.location",
+        "backend_id",
+        string="Other Locations",
+        help="More Shopify locations and the warehouse each stands for: orders from a location "
+        "ship from its warehouse, and its stock levels are pushed there.",
+    )
+    shopify_gateway_ids = fields.One2many(
+        "integration.shopify.gateway",
+        "backend_id",
+        string="Journals per Gateway",
+        help="Payments and refunds through a gateway are registered in its journal; other "
+        "gateways use the payment journal.",
+    )
     shopify_team_id = fields.Many2one("crm.team", string="Sales Team", check_company=True)
     shopify_pricelist_ids = fields.Many2many(
         "product.pricelist",
@@ -510,7 +524,7 @@ class IntegrationBackend(models.Model):
         if sale.shopify_financial_status != order.financial_status:
             sale.shopify_financial_status = order.financial_status
         if order.financial_status in PAID_STATUSES:
-            self._shopify_invoice_and_pay(sale, event)
+            self._shopify_invoice_and_pay(sale, event, order.gateway)
         binder._bind(self, sale, order.id, order.updated_at)
         return sale
 
@@ -527,8 +541,9 @@ class IntegrationBackend(models.Model):
         pricelist = self._shopify_pricelist(currency, order.name)
         if pricelist:
             values["pricelist_id"] = pricelist.id
-        if self.shopify_warehouse_id:
-            values["warehouse_id"] = self.shopify_warehouse_id.id
+        warehouse = self._shopify_warehouse(order.location_id)
+        if warehouse:
+            values["warehouse_id"] = warehouse.id
         if self.shopify_team_id:
             values["team_id"] = self.shopify_team_id.id
         if order.note:
@@ -587,7 +602,20 @@ class IntegrationBackend(models.Model):
                 )
             )
 
-    def _shopify_payment_journal(self):
+    def _shopify_warehouse(self, location_ref):
+        mapped = self.shopify_location_ids.filtered(lambda line: line.location_ref == location_ref)[:1]
+        return mapped.warehouse_id if location_ref and mapped else self.shopify_warehouse_id
+
+    def _shopify_stock_locations(self):
+        """[(Shopify location id, warehouse)] whose stock levels are pushed."""
+        pairs = [(self.shopify_location_id, self.shopify_warehouse_id)] if self.shopify_location_id else []
+        pairs += [(line.location_ref, line.warehouse_id) for line in self.shopify_location_ids]
+        return [(ref, warehouse) for ref, warehouse in pairs if ref and warehouse]
+
+    def _shopify_payment_journal(self, gateway=""):
+        mapped = self.shopify_gateway_ids.filtered(lambda line: line.gateway == gateway)[:1]
+        if gateway and mapped:
+            return mapped.journal_id
         journal = self.shopify_payment_journal_id or self.env["account.journal"].search(
             [("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1
         )
@@ -595,17 +623,17 @@ class IntegrationBackend(models.Model):
             raise MappingError(self.env._("Set the payment journal on backend %s, then replay.", self.name))
         return journal
 
-    def _shopify_register_payment(self, moves, amount=None):
+    def _shopify_register_payment(self, moves, gateway="", amount=None):
         wizard = (
             self.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=moves.ids)
-            .create({"journal_id": self._shopify_payment_journal().id})
+            .create({"journal_id": self._shopify_payment_journal(gateway).id})
         )
         if amount is not None:
             wizard.amount = amount
         return wizard._create_payments()
 
-    def _shopify_invoice_and_pay(self, sale, event):
+    def _shopify_invoice_and_pay(self, sale, event, gateway=""):
         """Paid in Shopify: post the customer invoice and register the payment (once)."""
         invoices = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
         if not invoices:
@@ -621,7 +649,7 @@ class IntegrationBackend(models.Model):
             lambda m: m.state == "posted" and m.payment_state in ("not_paid", "partial")
         )
         if unpaid:
-            self._shopify_register_payment(unpaid)
+            self._shopify_register_payment(unpaid, gateway)
 
     def _shopify_cancel(self, sale, order):
         delivered = sale.picking_ids.filtered(
@@ -685,7 +713,7 @@ class IntegrationBackend(models.Model):
             )
         credit_note.action_post()
         if refund.refunded:
-            self._shopify_register_payment(credit_note)
+            self._shopify_register_payment(credit_note, refund.gateway)
         returned = self._shopify_return_goods(sale, refund)
         binder._bind(self, credit_note, refund.id, refund.created_at)
         if returned:
@@ -956,16 +984,19 @@ class IntegrationBackend(models.Model):
         owner = self.ownership_ids.filtered(lambda line: line.domain == "stock")[:1]
         if owner and owner.system_of_record != "odoo":
             return  # Shopify owns stock on this backend: nothing to push
-        location = shopify_client.gid("Location", self.shopify_location_id)
-        levels = bound_products.with_context(warehouse_id=self.shopify_warehouse_id.id)
-        quantities = [
-            {
-                "inventoryItemId": shopify_client.gid("InventoryItem", product.shopify_inventory_item_id),
-                "locationId": location,
-                "quantity": int(max(product.free_qty, 0)),
-            }
-            for product in levels
-        ]
+        quantities = []
+        for location_ref, warehouse in self._shopify_stock_locations():
+            location = shopify_client.gid("Location", location_ref)
+            for product in bound_products.with_context(warehouse_id=warehouse.id):
+                quantities.append(
+                    {
+                        "inventoryItemId": shopify_client.gid(
+                            "InventoryItem", product.shopify_inventory_item_id
+                        ),
+                        "locationId": location,
+                        "quantity": int(max(product.free_qty, 0)),
+                    }
+                )
         outbound = self.env["integration.outbound"]
         for start in range(0, len(quantities), INVENTORY_BATCH):
             payload = {

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import responses
 from freezegun import freeze_time
-from odoo import fields
+from odoo import Command, fields
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.addons.integration_core.tests.common import VendorHostsMixin
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from ..const import WEBHOOK_SUBSCRIPTIONS
 from .common import SHOP, ShopifyCaseMixin, balanced, fixture, order_fixture
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
@@ -219,6 +221,43 @@ class TestShopifyInventoryPush(VendorHostsMixin, ShopifyCaseMixin, TransactionCa
         sent = json.loads(responses.calls[0].request.body)
         self.assertEqual(sent["variables"]["input"], payload)
         self.assertIn("inventorySetQuantities", sent["query"])
+
+    def test_levels_pushed_per_location(self):
+        east = self.env["stock.warehouse"].create({"name": "East coast", "code": "EAST"})
+        self.backend.shopify_location_ids = [Command.create({"location_ref": "11", "warehouse_id": east.id})]
+        product = fixture("product.json")["product"]
+        product["variants"] = product["variants"][:1]
+        product["variants"][0]["inventory_item_id"] = 42
+        self._ingest_shopify("products/create", product)
+        pink = self.env["integration.external.id"]._record_for(
+            self.backend, "product.product", str(product["variants"][0]["id"])
+        )
+        self._adjust(pink, 4)
+        [message] = self.env["integration.outbound"].search([("backend_id", "=", self.backend.id)])
+        levels = {q["locationId"]: q["quantity"] for q in json.loads(message.payload)["quantities"]}
+        self.assertEqual(levels, {"gid://shopify/Location/905684977": 4, "gid://shopify/Location/11": 0})
+
+    @responses.activate
+    def test_register_webhooks_checks_the_token_and_subscribes_topics(self):
+        shop = {"data": {"shop": {"name": "Test shop", "myshopifyDomain": SHOP, "currencyCode": "USD"}}}
+        created = {"data": {"webhookSubscriptionCreate": {"webhookSubscription": {"id": "gid://x/1"},
+                                                          "userErrors": []}}}  # fmt: skip
+        responses.post(GRAPHQL, json=shop)
+        for _topic in WEBHOOK_SUBSCRIPTIONS:
+            responses.post(GRAPHQL, json=created)
+        self.backend.action_shopify_register_webhooks()
+        bodies = [json.loads(call.request.body) for call in responses.calls]
+        self.assertEqual(len(bodies), 1 + len(WEBHOOK_SUBSCRIPTIONS))
+        self.assertEqual(responses.calls[0].request.headers["X-Shopify-Access-Token"], "shpat_test_token")
+        self.assertEqual({b["variables"]["topic"] for b in bodies[1:]}, set(WEBHOOK_SUBSCRIPTIONS.values()))
+        self.assertEqual({b["variables"]["url"] for b in bodies[1:]}, {self.backend.webhook_url})
+
+    @responses.activate
+    def test_register_webhooks_with_a_bad_token_says_so(self):
+        responses.post(GRAPHQL, status=401, json={"errors": "[API] Invalid API key or access token"})
+        with self.assertRaises(UserError) as raised:
+            self.backend.action_shopify_register_webhooks()
+        self.assertIn("401", str(raised.exception))
 
     def test_nothing_pushed_when_shopify_owns_stock(self):
         product = fixture("product.json")["product"]

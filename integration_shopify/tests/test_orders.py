@@ -170,6 +170,28 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(len(sale.invoice_ids), 1)
         self.assertEqual(len(self.env["account.payment"].search([("memo", "=", invoice.name)])), 1)
 
+    def test_location_and_gateway_choose_warehouse_and_journal(self):
+        second = self.env["stock.warehouse"].create({"name": "East coast", "code": "EAST"})
+        cash = self.env["account.journal"].create({"name": "Authorize.net", "type": "bank", "code": "ANET"})
+        self.backend.write(
+            {
+                "shopify_location_ids": [
+                    Command.create({"location_ref": "905684977", "warehouse_id": second.id})
+                ],
+                "shopify_gateway_ids": [Command.create({"gateway": "authorize_net", "journal_id": cash.id})],
+            }
+        )
+        order = self._paid(balanced(order_fixture()))
+        order["location_id"] = 905684977
+        event = self._deliver("orders/paid", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.warehouse_id, second)
+        self.assertEqual(sale.picking_ids.picking_type_id.warehouse_id, second)
+        invoice = sale.invoice_ids
+        payment = self.env["account.payment"].search([("reconciled_invoice_ids", "in", invoice.ids)])
+        self.assertEqual(payment.journal_id, cash, "the order's gateway (authorize_net) has its journal")
+
     def test_paid_only_trigger_waits_for_payment(self):
         self.backend.shopify_order_trigger = "paid"
         event = self._deliver("orders/create", balanced(order_fixture()))
