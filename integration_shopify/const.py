@@ -42,3 +42,4 @@ OUTBOUND_INVENTORY = "inventory.set"
 
 RECONCILE_PAGE_SIZE = 50
 INVENTORY_BATCH = 100  # quantities per inventorySetQuantities call
+IMPORT_PAGE_SIZE = 50

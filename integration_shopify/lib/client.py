@@ -103,6 +103,42 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {
 """
 
 
+PRODUCTS = """
+query Products($first: Int!, $after: String) {
+  products(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      legacyResourceId
+      title
+      updatedAt
+      variants(first: 100) {
+        nodes { id legacyResourceId title sku barcode price inventoryItem { legacyResourceId } }
+      }
+    }
+  }
+}
+"""
+
+CUSTOMERS = """
+query Customers($first: Int!, $after: String) {
+  customers(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      legacyResourceId
+      firstName
+      lastName
+      email
+      phone
+      updatedAt
+      defaultAddress { address1 address2 city zip countryCodeV2 provinceCode phone company }
+    }
+  }
+}
+"""
+
+
 class ShopifyError(Exception):
     """Shopify answered with GraphQL errors or user errors."""
 
@@ -161,19 +197,15 @@ class ShopifyGraphQL:
             raise ShopifyError("; ".join(f"{e.get('field')}: {e.get('message')}" for e in user_errors))
         return result
 
-    def orders_updated(self, date_from, date_to, page_size=50, sleep=None, max_throttled=5):
-        """Orders updated in [date_from, date_to] (naive UTC datetimes), page by page.
-
-        Cost-throttled: a THROTTLED answer waits what Shopify asks and asks again; after
-        each page, when the bucket holds less than the page cost, wait until it refills."""
+    def paginate(self, query, field, variables=None, page_size=50, sleep=None, max_throttled=5):
+        """Every node of connection `field`, page by page. Cost-throttled: a THROTTLED
+        answer waits what Shopify asks and asks again; after each page, when the bucket
+        holds less than the page cost, wait until it refills."""
         sleep = sleep or time.sleep
-        search = (
-            f"updated_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
-        )
         after, throttled = None, 0
         while True:
             try:
-                data = self.execute(ORDERS_UPDATED, {"first": page_size, "after": after, "query": search})
+                data = self.execute(query, {**(variables or {}), "first": page_size, "after": after})
             except ShopifyThrottled as exc:
                 throttled += 1
                 if throttled > max_throttled:
@@ -181,15 +213,22 @@ class ShopifyGraphQL:
                 sleep(exc.retry_after)
                 continue
             throttled = 0
-            orders = data.get("orders") or {}
-            yield from orders.get("nodes") or []
-            page = orders.get("pageInfo") or {}
+            connection = data.get(field) or {}
+            yield from connection.get("nodes") or []
+            page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 return
             wait = refill_wait(self.last_cost)
             if wait:
                 sleep(wait)
             after = page.get("endCursor")
+
+    def orders_updated(self, date_from, date_to, page_size=50, sleep=None):
+        """Orders updated in [date_from, date_to] (naive UTC datetimes)."""
+        search = (
+            f"updated_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
+        )
+        return self.paginate(ORDERS_UPDATED, "orders", {"query": search}, page_size, sleep)
 
 
 def refill_wait(cost):
@@ -323,4 +362,38 @@ def rest_order_from_graphql(node):
             }
             for ship in (node.get("shippingLines") or {}).get("nodes") or []
         ],
+    }
+
+
+def rest_product_from_graphql(node):
+    """A GraphQL product node in the shape of the `products/update` webhook body."""
+    return {
+        "id": int(node.get("legacyResourceId") or legacy_id(node.get("id"))),
+        "title": node.get("title"),
+        "updated_at": node.get("updatedAt"),
+        "variants": [
+            {
+                "id": int(variant.get("legacyResourceId") or legacy_id(variant.get("id"))),
+                "title": variant.get("title"),
+                "sku": variant.get("sku"),
+                "barcode": variant.get("barcode"),
+                "price": variant.get("price"),
+                "inventory_item_id": (variant.get("inventoryItem") or {}).get("legacyResourceId"),
+            }
+            for variant in (node.get("variants") or {}).get("nodes") or []
+        ],
+    }
+
+
+def rest_customer_from_graphql(node):
+    """A GraphQL customer node in the shape of the `customers/update` webhook body."""
+    address = _address(node.get("defaultAddress")) or {}
+    return {
+        "id": int(node.get("legacyResourceId") or legacy_id(node.get("id"))),
+        "first_name": node.get("firstName"),
+        "last_name": node.get("lastName"),
+        "email": node.get("email"),
+        "phone": node.get("phone"),
+        "updated_at": node.get("updatedAt"),
+        "default_address": address,
     }

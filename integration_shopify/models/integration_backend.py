@@ -4,6 +4,7 @@ handlers, fulfilment push through the outbound queue, reconciliation over GraphQ
 import json
 import logging
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from ..const import (
     CUSTOMER_POLICIES,
     CUSTOMER_TOPICS,
     DEFAULT_API_VERSION,
+    IMPORT_PAGE_SIZE,
     INVENTORY_BATCH,
     ORDER_TOPICS,
     ORDER_TRIGGERS,
@@ -1006,6 +1008,53 @@ class IntegrationBackend(models.Model):
                 "quantities": quantities[start : start + INVENTORY_BATCH],
             }
             outbound._enqueue(self, OUTBOUND_INVENTORY, None, payload, entity_key=f"inventory:{self.id}")
+
+    # ------------------------------------------------------------------ initial import
+    def action_shopify_import_catalog(self):
+        """Initial import: every Shopify product and customer (GraphQL, paginated,
+        cost-throttled) becomes a `products/update` or `customers/update` event of source
+        Pull, applied by the webhook handlers; the action opens those events, whose states
+        show the progress."""
+        self.ensure_one()
+        client = self._shopify_client()
+        events = self.env["integration.event"]
+        correlation = f"shopify-import-{uuid.uuid4().hex[:12]}"
+        counts = {}
+        sources = (
+            ("products/update", "product", shopify_client.PRODUCTS, "products",
+             shopify_client.rest_product_from_graphql),
+            ("customers/update", "customer", shopify_client.CUSTOMERS, "customers",
+             shopify_client.rest_customer_from_graphql),
+        )  # fmt: skip
+        try:
+            for topic, resource, query, field, to_rest in sources:
+                nodes = client.paginate(query, field, page_size=IMPORT_PAGE_SIZE, sleep=time.sleep)
+                for node in self._shopify_call(list, nodes):
+                    data = to_rest(node)
+                    envelope = Envelope(
+                        external_event_id=f"import:{resource}:{data['id']}:{data.get('updated_at') or ''}",
+                        event_type=topic,
+                        entity_key=f"{resource}:{data['id']}",
+                        occurred_at=parse_time(data.get("updated_at")),
+                    )
+                    events._ingest(self, envelope, json.dumps(data), {}, correlation, source="pull")
+                    counts[resource] = counts.get(resource, 0) + 1
+        except (PermanentError, TransientHttpError) as exc:
+            raise UserError(self.env._("The import from Shopify stopped: %s", exc)) from None
+        self.message_post(
+            body=self.env._(
+                "Import from Shopify queued: %(products)s products, %(customers)s customers.",
+                products=counts.get("product", 0),
+                customers=counts.get("customer", 0),
+            )
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Import from Shopify"),
+            "res_model": "integration.event",
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id), ("correlation_id", "=", correlation)],
+        }
 
     # ------------------------------------------------------------------ setup action
     def action_shopify_register_webhooks(self):

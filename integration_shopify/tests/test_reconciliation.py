@@ -10,7 +10,7 @@ from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITE
 from odoo.addons.integration_core.tests.common import VendorHostsMixin
 from odoo.tests import TransactionCase, tagged
 
-from .common import SHOP, ShopifyCaseMixin, balanced, order_fixture
+from .common import SHOP, ShopifyCaseMixin, balanced, fixture, order_fixture
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
 
@@ -174,3 +174,74 @@ class TestShopifyReconciliation(VendorHostsMixin, ShopifyCaseMixin, TransactionC
         self.assertEqual(checks["shopify_invoices_missing"]["count"], 1)
         self.assertEqual(checks["shopify_invoices_missing"]["action"]["res_model"], "sale.order")
         self.assertIn("open_drift", checks, "the core's checks stay")
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyImport(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
+    VENDOR_HOSTS = (SHOP,)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    def setUp(self):
+        super().setUp()
+        _RATE_LIMITERS.clear()
+
+    @responses.activate
+    def test_initial_import_of_products_and_customers(self):
+        product = fixture("product.json")["product"]
+        customer = fixture("customer.json")["customer"]
+        variants = [
+            {
+                "id": f"gid://shopify/ProductVariant/{v['id']}",
+                "legacyResourceId": str(v["id"]),
+                "title": v["title"],
+                "sku": v["sku"],
+                "barcode": None,
+                "price": v["price"],
+                "inventoryItem": {"legacyResourceId": "77"},
+            }
+            for v in product["variants"]
+        ]
+        node = {
+            "id": f"gid://shopify/Product/{product['id']}",
+            "legacyResourceId": str(product["id"]),
+            "title": product["title"],
+            "updatedAt": product["updated_at"],
+            "variants": {"nodes": variants},
+        }
+        address = customer["default_address"]
+        person = {
+            "id": f"gid://shopify/Customer/{customer['id']}",
+            "legacyResourceId": str(customer["id"]),
+            "firstName": customer["first_name"],
+            "lastName": customer["last_name"],
+            "email": customer["email"],
+            "phone": None,
+            "updatedAt": customer["updated_at"],
+            "defaultAddress": {
+                "address1": address["address1"],
+                "city": address["city"],
+                "zip": address["zip"],
+                "countryCodeV2": address["country_code"],
+                "provinceCode": address["province_code"],
+            },
+        }
+        info = {"hasNextPage": False, "endCursor": None}
+        responses.post(GRAPHQL, json={"data": {"products": {"pageInfo": info, "nodes": [node]}}})
+        responses.post(GRAPHQL, json={"data": {"customers": {"pageInfo": info, "nodes": [person]}}})
+        action = self.backend.action_shopify_import_catalog()
+        events = self.env["integration.event"].search(action["domain"])
+        self.assertEqual(sorted(events.mapped("event_type")), ["customers/update", "products/update"])
+        self.assertEqual(set(events.mapped("source")), {"pull"})
+        self._process_events()
+        self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("error_message"))
+        binder = self.env["integration.external.id"]
+        pink = binder._record_for(self.backend, "product.product", str(product["variants"][0]["id"]))
+        self.assertEqual((pink.name, pink.shopify_inventory_item_id), ("IPod Nano - 8GB - Pink", "77"))
+        partner = binder._record_for(self.backend, "res.partner", str(customer["id"]))
+        self.assertEqual(
+            (partner.name, partner.city, partner.state_id.code), ("Bob Norman", "Louisville", "KY")
+        )
