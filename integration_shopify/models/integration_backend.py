@@ -456,6 +456,30 @@ class IntegrationBackend(models.Model):
             binder._bind(self, partner, customer_id, parse_time(customer.get("updated_at")))
         return partner
 
+    def _shopify_delivery_contact(self, partner, order):
+        """A delivery contact under the customer when the order ships elsewhere than the
+        customer's address (found again for the next order to the same address)."""
+        if not order.shipping_address or self.shopify_customer_policy == "guest":
+            return None
+        values = self._shopify_partner_create_values(address_values(order.shipping_address))
+        same = all(
+            (partner[field] or False) == (values.get(field) or False)
+            for field in ("street", "zip", "city", "country_id")
+        )
+        if same:
+            return None
+        key = [("street", "=", values["street"]), ("zip", "=", values["zip"]), ("name", "=", values["name"])]
+        existing = self.env["res.partner"].search(
+            [("parent_id", "=", partner.id), ("type", "=", "delivery"), *key], limit=1
+        )
+        if existing:
+            return existing
+        return (
+            self.env["res.partner"]
+            .with_context(integration_inbound=True)
+            .create({**values, "parent_id": partner.id, "type": "delivery"})
+        )
+
     def _shopify_partner_create_values(self, values):
         values = dict(values)
         country_code, state_code = values.pop("country_code", False), values.pop("state_code", False)
@@ -540,6 +564,9 @@ class IntegrationBackend(models.Model):
             "shopify_financial_status": order.financial_status,
             "order_line": [Command.create(line) for line in wanted.values()],
         }
+        shipping = self._shopify_delivery_contact(partner, order)
+        if shipping:
+            values["partner_shipping_id"] = shipping.id
         pricelist = self._shopify_pricelist(currency, order.name)
         if pricelist:
             values["pricelist_id"] = pricelist.id

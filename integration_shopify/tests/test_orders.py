@@ -57,6 +57,20 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(picking.location_id, self.warehouse.lot_stock_id)
         self.assertEqual(picking.picking_type_id.warehouse_id, self.warehouse)
 
+    def test_order_shipped_elsewhere_gets_a_delivery_contact(self):
+        order = balanced(order_fixture())
+        order["shipping_address"].update(address1="1 Market Street", zip="94105", city="San Francisco",
+                                         province_code="CA", name="Alice Norman")  # fmt: skip
+        self._deliver("orders/create", order)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.partner_id.street, "Chestnut Street 92")
+        shipping = sale.partner_shipping_id
+        self.assertEqual((shipping.parent_id, shipping.type), (sale.partner_id, "delivery"))
+        self.assertEqual(
+            (shipping.name, shipping.city, shipping.state_id.code), ("Alice Norman", "San Francisco", "CA")
+        )
+        self.assertEqual(sale.picking_ids.partner_id, shipping)
+
     def test_line_and_order_discounts(self):
         order = order_fixture()
         order["line_items"][0]["discount_allocations"] = [{"amount": "20.00"}]

@@ -116,3 +116,52 @@ def test_orders_updated_pages_through_cursors():
     parsed = parse_order(rest)
     assert (parsed.id, parsed.total_price, parsed.products[0].quantity) == ("1", 10, 2)
     assert parsed.products[0].ref == "5"
+
+
+@responses.activate
+def test_paginate_waits_when_throttled_and_when_the_bucket_runs_low():
+    low = {"actualQueryCost": 300, "throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": 100,
+                                                      "restoreRate": 50}}  # fmt: skip
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {"cost": {"requestedQueryCost": 300, "throttleStatus": low["throttleStatus"]}},
+    }
+    first = {"pageInfo": {"hasNextPage": True, "endCursor": "a"}, "nodes": [{"id": 1}]}
+    last = {"pageInfo": {"hasNextPage": False}, "nodes": [{"id": 2}]}
+    responses.post(URL, json={"data": {"products": first}, "extensions": {"cost": low}})
+    responses.post(URL, json=throttled)
+    responses.post(URL, json={"data": {"products": last}})
+    waits = []
+    nodes = list(_client().paginate("query", "products", page_size=1, sleep=waits.append))
+    assert nodes == [{"id": 1}, {"id": 2}]
+    assert waits == [4.0, 4.0]  # (300 - 100) / 50 after the page, then what THROTTLED asks
+
+
+def test_graphql_products_and_customers_in_webhook_shape():
+    from integration_shopify.lib.client import rest_customer_from_graphql, rest_product_from_graphql
+    from integration_shopify.lib.orders import customer_values, product_variants
+
+    product = rest_product_from_graphql(
+        {
+            "id": "gid://shopify/Product/632910392",
+            "title": "IPod Nano - 8GB",
+            "updatedAt": "2011-10-20T14:05:13-04:00",
+            "variants": {"nodes": [{"id": "gid://shopify/ProductVariant/808950810", "title": "Pink",
+                                    "sku": "IPOD2008PINK", "price": "199.00",
+                                    "inventoryItem": {"legacyResourceId": "77"}}]},
+        }
+    )  # fmt: skip
+    product_id, _updated, variants = product_variants(product)
+    assert (product_id, variants[0][0], variants[0][1]["inventory_item_id"]) == (
+        "632910392",
+        "808950810",
+        "77",
+    )
+    customer = rest_customer_from_graphql(
+        {"legacyResourceId": "207119551", "firstName": "Bob", "lastName": "Norman",
+         "email": "bob@example.com",
+         "defaultAddress": {"city": "Louisville", "countryCodeV2": "US", "provinceCode": "KY"}}
+    )  # fmt: skip
+    values = customer_values(customer)
+    assert (customer["id"], values["name"], values["country_code"], values["state_code"]) == (
+        207119551, "Bob Norman", "US", "KY")  # fmt: skip
