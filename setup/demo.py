@@ -11,6 +11,7 @@ import sys
 import time
 
 import requests
+from demo_crm import DemoCrm
 
 import dbtools
 from odoo_client import OdooClient
@@ -103,6 +104,13 @@ def main():
         _temporary_failures(admin)
         wait_until_settled(admin)
         _print_table(admin)
+        crm = DemoCrm()
+        try:
+            _degraded_and_recovered(admin, crm)
+            _reconciliation(admin, crm)
+        finally:
+            crm.stop()
+        _connector_demos(admin)
         print(f"\n[demo] Odoo is serving {BASE_URL}  (login: admin / password: admin)")
         print("[demo] Integrations > Exceptions shows the failed and dead events. Ctrl-C stops the server.")
         server.process.wait()
@@ -166,6 +174,94 @@ def _fix_and_replay(admin, external_event_id, name):
     payload["data"]["name"] = name
     admin.resubmit_event(event["id"], payload)
     print(f"[demo] fixed {external_event_id} in Exceptions (name '{name}') and resubmitted it")
+
+
+def _demo_backend(admin):
+    return admin.call("integration.backend", "search", [("webhook_uuid", "=", "demo-contacts")])[0]
+
+
+def _degraded_and_recovered(admin, crm):
+    """Odoo owns the contacts now and pushes its edits; the CRM goes down for maintenance."""
+    backend = _demo_backend(admin)
+    admin.call("integration.backend", "write", [backend],
+               {"outbound_url": crm.url, "circuit_threshold": 2, "circuit_cooldown": 5})  # fmt: skip
+    owned = admin.call(
+        "integration.ownership", "search", [("backend_id", "=", backend), ("domain", "=", "customer")]
+    )
+    admin.call("integration.ownership", "write", owned, {"system_of_record": "odoo"})
+    crm.down = True
+    print("\n[demo] the CRM goes down for maintenance (503) while three contacts are edited in Odoo")
+    bound = [("backend_id", "=", backend), ("model", "=", "res.partner")]
+    bindings = admin.call("integration.external.id", "search_read", bound, ["res_id"], limit=3)
+    for binding in bindings:
+        [partner] = admin.call("res.partner", "read", [binding["res_id"]], ["name"])
+        admin.call("res.partner", "write", [partner["id"]], {"phone": "+1 555 0100"})
+    admin.wait_for("integration.backend", [("id", "=", backend), ("state", "=", "degraded")], timeout=60)
+    waiting = admin.call(
+        "integration.outbound", "search_count", [("backend_id", "=", backend), ("state", "!=", "done")]
+    )
+    print(f"[demo] after {crm.refused} refused calls the backend is Degraded: sending paused, "
+          f"{waiting} messages wait in Outbound, managers got an activity")  # fmt: skip
+    crm.down = False
+    time.sleep(6)  # the pause (5 s) passes; then a probe may go out
+    messages = admin.call(
+        "integration.outbound", "search", [("backend_id", "=", backend), ("state", "!=", "done")]
+    )
+    admin.call("integration.outbound", "action_retry", messages)  # "Retry now" (else the next cron run)
+    admin.wait_for("integration.outbound", [("backend_id", "=", backend), ("state", "=", "done")], count=3)
+    [after] = admin.call("integration.backend", "read", [backend], ["state", "circuit_state"])
+    keys = crm.accepted_keys
+    print(f"[demo] the CRM is back: a probe succeeded, backend {after['state']} "
+          f"(circuit {after['circuit_state']}); the CRM took {len(keys)} pushes with "
+          f"{len(set(keys))} idempotency keys")  # fmt: skip
+
+
+def _reconciliation(admin, crm):
+    """The CRM lists the same contacts as Odoo, plus one Odoo never received: one drift line."""
+    backend = _demo_backend(admin)
+    bound = [("backend_id", "=", backend), ("model", "=", "res.partner")]
+    bindings = admin.call("integration.external.id", "search_read", bound, ["external_id", "res_id"])
+    ids = [b["res_id"] for b in bindings]
+    partners = {
+        p["id"]: p
+        for p in admin.call("res.partner", "read", ids, ["name", "email"], context={"active_test": False})
+    }
+    crm.contacts = [
+        {
+            "id": b["external_id"],
+            "name": partners[b["res_id"]]["name"],
+            "email": partners[b["res_id"]]["email"] or None,
+        }
+        for b in bindings
+    ]
+    crm.contacts.append({"id": "CRM-105", "name": "Litware Inc", "email": "hello@litware.example"})
+    admin.call("integration.backend", "write", [backend], {"reconcile_url": crm.url})
+    action = admin.call("integration.backend", "action_reconcile_now", [backend])
+    [run] = admin.call("integration.reconciliation.run", "read", [action["res_id"]],
+                       ["checked_count", "line_ids", "state"])  # fmt: skip
+    lines = admin.call("integration.reconciliation.line", "read", run["line_ids"], ["issue", "reference"])
+    print(
+        f"\n[demo] reconciliation run: {run['checked_count']} CRM contacts checked, "
+        f"{len(lines)} drift line(s):"
+    )
+    for line in lines:
+        print(f"         {line['issue']:14} {line['reference']}")
+    admin.call("integration.reconciliation.line", "action_replay", [line["id"] for line in lines])
+    admin.wait_for("integration.external.id", [("backend_id", "=", backend), ("external_id", "=", "CRM-105")])
+    print("[demo] replayed from source: Litware Inc is now a partner (Integrations > Reconciliation > Drift)")
+
+
+def _connector_demos(admin):
+    """Each connector's own sample deliveries (setup/demo_<vendor>.py), when it has some."""
+    import importlib
+
+    for name in ("demo_stripe", "demo_shopify"):
+        if not (dbtools.ROOT / "setup" / f"{name}.py").exists():
+            continue
+        rows = importlib.import_module(name).show(admin, BASE_URL)
+        print(f"\n[demo] {name.removeprefix('demo_').title()}")
+        for what, result in rows:
+            print(f"  {what:45} {result}")
 
 
 def _print_table(admin):

@@ -1,10 +1,12 @@
 """One connection to a SaaS system, and the connector contract each kind implements."""
 
 import json
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
 
+import requests
 from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
@@ -18,6 +20,10 @@ from ..lib.signatures import ENCODINGS, SignatureMismatch, hmac_sha256, verify_h
 
 # Rate limiters live in the worker process (they pace this process's calls).
 _RATE_LIMITERS = {}
+# One HTTP session per backend and thread: calls reuse the vendor connection (keep-alive),
+# which saves a TCP and TLS handshake per message.
+_HTTP_SESSIONS = {}
+MAX_HTTP_SESSIONS = 256
 
 
 class IntegrationBackend(models.Model):
@@ -358,7 +364,17 @@ class IntegrationBackend(models.Model):
                 correlation_id=call.correlation_id,
             )
 
-        return ApiClient(base_url, headers=headers, on_call=record_call)
+        return ApiClient(base_url, headers=headers, on_call=record_call, session=self._http_session())
+
+    def _http_session(self):
+        key = (self.env.cr.dbname, self.id, threading.get_ident())
+        if key not in _HTTP_SESSIONS:
+            if len(_HTTP_SESSIONS) >= MAX_HTTP_SESSIONS:
+                for session in _HTTP_SESSIONS.values():
+                    session.close()
+                _HTTP_SESSIONS.clear()
+            _HTTP_SESSIONS[key] = requests.Session()
+        return _HTTP_SESSIONS[key]
 
     def _generic_hmac_send(self, message):
         if not self.outbound_url:

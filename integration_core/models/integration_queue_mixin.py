@@ -20,7 +20,7 @@ from ..const import (
     SETTLED_STATES,
 )
 from ..lib.backoff import retry_delay
-from ..tools.cron_waker import notify_cron_workers
+from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
 
 
 class IntegrationQueueMixin(models.AbstractModel):
@@ -99,9 +99,12 @@ class IntegrationQueueMixin(models.AbstractModel):
                 crons=list(self._worker_cron_ids()),
             )
         )
+        dbname = self.env.cr.dbname
         if at <= now:
-            dbname = self.env.cr.dbname
             self.env.cr.postcommit.add(lambda: notify_cron_workers(dbname))
+        else:
+            when = time.time() + (at - now).total_seconds()
+            self.env.cr.postcommit.add(lambda: notify_cron_workers_at(dbname, when))
 
     @api.model
     @tools.ormcache()

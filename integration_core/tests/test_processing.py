@@ -2,6 +2,7 @@
 
 import json
 import random
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -11,6 +12,8 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..exceptions import RetryableError
+from ..models import integration_queue_mixin as queue_mixin
+from ..tools import cron_waker
 from .common import IntegrationCaseMixin, contact_event
 
 
@@ -244,3 +247,33 @@ class TestParallelWorkers(TransactionCase):
             events._worker_cron_ids(), (self.env.ref("integration_core.cron_process_events").id,)
         )
         self.assertEqual(len(events._worker_crons()), 3, "extra workers are archived, not deleted")
+
+
+@tagged("post_install", "-at_install")
+class TestDelayedWakeUp(TransactionCase):
+    """A retry due in a few seconds wakes the cron workers then, not at their next minute."""
+
+    def test_the_earliest_wake_up_wins_and_far_ones_are_left_to_odoo(self):
+        fired = []
+        with patch.object(cron_waker, "notify_cron_workers", side_effect=fired.append):
+            start = time.time()
+            cron_waker.notify_cron_workers_at("db_a", start + 0.6)
+            cron_waker.notify_cron_workers_at("db_a", start + 0.2)  # earlier: replaces it
+            cron_waker.notify_cron_workers_at("db_a", start + 0.4)  # later: already covered
+            cron_waker.notify_cron_workers_at("db_b", start + 3600)  # Odoo wakes up before
+            time.sleep(1.0)
+        self.assertEqual(fired, ["db_a"])
+
+    def test_a_scheduled_retry_asks_for_a_wake_up_after_commit(self):
+        backend = self.env["integration.backend"].create({"name": "Wake", "state": "active"})
+        event = self.env["integration.event"].create(
+            {"backend_id": backend.id, "external_event_id": "evt_wake", "event_type": "contact.updated"}
+        )
+        with patch.object(queue_mixin, "notify_cron_workers_at") as later:
+            event._schedule_retry(
+                {"max_attempts": 5, "backoff_base": 5, "backoff_cap": 60}, "retryable", "busy"
+            )
+            self.env.cr.postcommit.run()
+        [(dbname, when)] = [call.args for call in later.call_args_list]
+        self.assertEqual(dbname, self.env.cr.dbname)
+        self.assertGreater(when, time.time())

@@ -8,6 +8,7 @@ when that connection fails."""
 
 import logging
 import threading
+import time
 
 import psycopg2
 from odoo import sql_db
@@ -16,6 +17,41 @@ from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _connection = None
+# Odoo's cron workers look at future triggers only when they wake up (at least every 60 s):
+# a retry due in 5 s would wait up to a minute. One timer per database, the earliest wins.
+_timers = {}
+MAX_DELAY = 55  # later than this, Odoo's own wake-up comes first anyway
+
+
+def notify_cron_workers_at(dbname, when):
+    """NOTIFY at `when` (time.time() seconds) from this process, best effort: the trigger row
+    is already stored, so a process that exits first only costs the usual delay."""
+    delay = when - time.time()
+    if delay <= 0:
+        notify_cron_workers(dbname)
+        return
+    if delay > MAX_DELAY:
+        return
+    with _lock:
+        current = _timers.get(dbname)
+        if current and current.is_alive() and current.when <= when:
+            return
+        if current:
+            current.cancel()
+        timer = threading.Timer(delay, _fire, args=(dbname,))
+        timer.daemon = True
+        timer.when = when
+        _timers[dbname] = timer
+        timer.start()
+
+
+def _fire(dbname):
+    with _lock:
+        _timers.pop(dbname, None)
+    try:
+        notify_cron_workers(dbname)
+    except Exception:  # noqa: BLE001 - the 60 s wake-up still picks the trigger up
+        _logger.info("delayed cron wake-up for %s failed", dbname, exc_info=True)
 
 
 def notify_cron_workers(dbname):
