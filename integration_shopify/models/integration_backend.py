@@ -462,10 +462,13 @@ class IntegrationBackend(models.Model):
         if not order.shipping_address or self.shopify_customer_policy == "guest":
             return None
         values = self._shopify_partner_create_values(address_values(order.shipping_address))
-        same = all(
-            (partner[field] or False) == (values.get(field) or False)
-            for field in ("street", "zip", "city", "country_id")
-        )
+        current = {
+            "street": partner.street or False,
+            "zip": partner.zip or False,
+            "city": partner.city or False,
+            "country_id": partner.country_id.id or False,
+        }
+        same = all(value == (values.get(field) or False) for field, value in current.items())
         if same:
             return None
         key = [("street", "=", values["street"]), ("zip", "=", values["zip"]), ("name", "=", values["name"])]

@@ -37,6 +37,8 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(sale.warehouse_id, self.warehouse)
         self.assertEqual(sale.partner_id.email, "bob.norman@hostmail.com")
         self.assertEqual(sale.partner_id.city, "Louisville")
+        self.assertEqual(sale.partner_shipping_id, sale.partner_id, "ships to the customer's own address")
+        self.assertFalse(sale.partner_id.child_ids)
         one = {"product_uom_qty": 1, "price_unit": 199.0}
         self.assertRecordValues(
             sale.order_line.sorted("id"),
