@@ -2,6 +2,8 @@
 
 import json
 
+from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .common import SECRET, ShopifyCaseMixin, balanced, order_fixture
@@ -101,6 +103,21 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         bad_time = order_fixture() | {"updated_at": "yesterday"}
         self.assertEqual(self._post("orders/updated", bad_time).status_code, 400)
         self.assertFalse(self._events())
+
+    def test_token_and_app_secret_are_for_settings_administrators_only(self):
+        manager = self.env["res.users"].create(
+            {
+                "name": "Integration manager",
+                "login": "shopify-manager",
+                "group_ids": [Command.link(self.env.ref("integration_core.group_integration_manager").id)],
+            }
+        )
+        backend = self.backend.with_user(manager)
+        self.assertEqual(backend.shopify_shop_domain, self.backend.shopify_shop_domain)
+        for secret in ("shopify_access_token", "webhook_secret"):
+            with self.assertRaises(AccessError):
+                backend.read([secret])
+        self.assertEqual(self.backend.shopify_access_token, "shpat_test_token")
 
     def test_unhandled_topic_is_done_with_a_note(self):
         event = self._deliver("orders/fulfilled", order_fixture())
