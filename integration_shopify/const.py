@@ -2,7 +2,7 @@
 
 DEFAULT_API_VERSION = "2025-07"
 
-ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/edited")
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 REFUND_TOPICS = ("refunds/create",)
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
 PRODUCT_TOPICS = ("products/create", "products/update")

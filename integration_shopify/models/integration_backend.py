@@ -25,6 +25,7 @@ from ..const import (
     CUSTOMER_POLICIES,
     CUSTOMER_TOPICS,
     DEFAULT_API_VERSION,
+    HANDLED_TOPICS,
     IMPORT_PAGE_SIZE,
     INVENTORY_BATCH,
     ORDER_TOPICS,
@@ -160,8 +161,17 @@ class IntegrationBackend(models.Model):
             raise PayloadError(f"body is not JSON: {exc}") from None
         resource = topic.split("/", 1)[0].rstrip("s")
         try:
-            data = unwrap(payload, resource)
-            if topic in REFUND_TOPICS:
+            if topic not in HANDLED_TOPICS:
+                # stored and acknowledged (Shopify drops subscriptions that keep failing);
+                # the handler notes that this connector does not act on it
+                if not isinstance(payload, dict):
+                    raise ShopifyPayloadError("the body is not a JSON object")
+                data, resource = {}, ""
+            else:
+                data = unwrap(payload, resource)
+            if not data:
+                entity, occurred = "", None
+            elif topic in REFUND_TOPICS:
                 entity, occurred = data.get("order_id"), data.get("created_at")
             elif topic in CUSTOMER_TOPICS or topic in PRODUCT_TOPICS:
                 entity, occurred = f"{resource}:{data['id']}", data.get("updated_at")

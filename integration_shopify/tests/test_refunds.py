@@ -71,6 +71,30 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(again.result_ref, credit_note)
         self.assertEqual(len(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")), 1)
 
+    def test_refund_with_mapped_taxes_credits_the_same_odoo_tax(self):
+        tax = self.env["account.tax"].create(
+            {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        self.backend.shopify_tax_policy = "map"
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 1)
+        order = order_fixture()
+        order["tax_lines"][0]["price"] = "35.82"  # 6% of 597.00
+        order["financial_status"] = "paid"
+        event = self._deliver("orders/paid", balanced(order))
+        self.assertEqual(event.state, "done", event.error_message)
+        refund = refund_fixture()
+        refund["refund_line_items"] = refund["refund_line_items"][:1]
+        refund["refund_line_items"][0]["line_item"]["tax_lines"][0]["price"] = "11.94"
+        refund["transactions"][0]["amount"] = "210.94"  # 199.00 + 6%
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        credit_note = event.result_ref
+        self.assertEqual(credit_note.invoice_line_ids.tax_ids, tax)
+        self.assertEqual((credit_note.amount_tax, credit_note.amount_total), (11.94, 210.94))
+        returns = self._sale_for(ORDER_ID).picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
+        self.assertFalse(returns, "restocked but never shipped: nothing to bring back")
+
     def test_refund_without_restock_makes_no_return(self):
         self._paid_and_delivered_order()
         refund = self._partial_refund()

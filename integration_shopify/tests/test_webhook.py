@@ -123,3 +123,8 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         event = self._deliver("orders/fulfilled", order_fixture())
         self.assertEqual(event.state, "done")
         self.assertIn("not handled", event.result_note)
+        # an order edit body is not an order: stored and noted, never refused
+        edit = {"order_edit": {"id": 78912328, "order_id": 450789469, "line_items": {"additions": []}}}
+        event = self._deliver("orders/edited", edit)
+        self.assertEqual((event.state, event.entity_key), ("done", ""))
+        self.assertIn("not handled", event.result_note)
