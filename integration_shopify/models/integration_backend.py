@@ -223,6 +223,8 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ orders
     def _shopify_currency(self, code):
+        if code == self.company_id.currency_id.name:
+            return self.company_id.currency_id
         currency = (
             self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
         )
@@ -471,6 +473,8 @@ class IntegrationBackend(models.Model):
         customer's address (found again for the next order to the same address)."""
         if not order.shipping_address or self.shopify_customer_policy == "guest":
             return None
+        if order.shipping_address == order.billing_address:
+            return None  # the usual case, decided without reading the database
         values = self._shopify_partner_create_values(address_values(order.shipping_address))
         current = {
             "street": partner.street or False,
