@@ -1,10 +1,18 @@
 {
     "name": "Integration: Shopify",
-    "summary": "Not built yet: no vendor features; installs the Odoo apps it will feed",
-    "version": "19.0.0.1.0",
+    "summary": "Shopify orders, refunds, customers and products through Odoo Sales, Inventory and "
+    "Invoicing; fulfilments back to Shopify",
+    "version": "19.0.1.0.0",
     "category": "Integrations",
     "author": "Integration Suite",
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "sale_stock"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/integration_backend_views.xml",
+        "views/stock_picking_views.xml",
+    ],
+    "demo": ["demo/integration_backend_demo.xml"],
 }

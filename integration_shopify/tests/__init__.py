@@ -1,0 +1,1 @@
+from . import test_catalog, test_fulfillment, test_orders, test_reconciliation, test_refunds, test_webhook

@@ -1,0 +1,269 @@
+"""orders/* deliveries become exactly one correct sale order: lines, taxes, totals to the
+cent, stock reserved, invoiced and paid, cancelled, edited."""
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import ShopifyCaseMixin, balanced, order_fixture
+
+ORDER_ID = 450789469
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    def _paid(self, order):
+        order["financial_status"] = "paid"
+        order["updated_at"] = "2008-01-10T11:05:00-05:00"
+        return order
+
+    def test_order_becomes_one_confirmed_sale_order_reserving_stock(self):
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 3)
+        order = balanced(order_fixture())
+        order["shipping_lines"][0]["price"] = "7.50"
+        balanced(order)
+        event = self._deliver("orders/create", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(event.result_ref, sale)
+        self.assertEqual(sale.state, "sale")
+        self.assertEqual(sale.client_order_ref, "#1001")
+        self.assertEqual(sale.currency_id.name, "USD")
+        self.assertEqual(sale.warehouse_id, self.warehouse)
+        self.assertEqual(sale.partner_id.email, "bob.norman@hostmail.com")
+        self.assertEqual(sale.partner_id.city, "Louisville")
+        self.assertEqual(sale.partner_shipping_id, sale.partner_id, "ships to the customer's own address")
+        self.assertFalse(sale.partner_id.child_ids)
+        one = {"product_uom_qty": 1, "price_unit": 199.0}
+        self.assertRecordValues(
+            sale.order_line.sorted("id"),
+            [
+                {"shopify_line_ref": "466157049", "product_id": self.green.id, **one},
+                {"shopify_line_ref": "518995019", "product_id": self.red.id, **one},
+                # SKU IPOD2008BLACK is this product's barcode
+                {"shopify_line_ref": "703073504", "product_id": self.black.id, **one},
+                {"shopify_line_ref": "shipping:0", "product_id": self.shipping_product.id, **one,
+                 "price_unit": 7.5},
+                {"shopify_line_ref": "tax:State Tax:0.06", "product_id": self.tax_product.id, **one,
+                 "price_unit": 11.94},
+            ],
+        )  # fmt: skip
+        self.assertEqual(sale.amount_total, 616.44)  # 597 + 7.50 + 11.94, Shopify's total_price
+        picking = sale.picking_ids
+        self.assertEqual(picking.state, "assigned", "stock is reserved")
+        self.assertEqual(picking.location_id, self.warehouse.lot_stock_id)
+        self.assertEqual(picking.picking_type_id.warehouse_id, self.warehouse)
+
+    def test_order_shipped_elsewhere_gets_a_delivery_contact(self):
+        order = balanced(order_fixture())
+        order["shipping_address"].update(address1="1 Market Street", zip="94105", city="San Francisco",
+                                         province_code="CA", name="Alice Norman")  # fmt: skip
+        self._deliver("orders/create", order)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.partner_id.street, "Chestnut Street 92")
+        shipping = sale.partner_shipping_id
+        self.assertEqual((shipping.parent_id, shipping.type), (sale.partner_id, "delivery"))
+        self.assertEqual(
+            (shipping.name, shipping.city, shipping.state_id.code), ("Alice Norman", "San Francisco", "CA")
+        )
+        self.assertEqual(sale.picking_ids.partner_id, shipping)
+
+    def test_line_and_order_discounts(self):
+        order = order_fixture()
+        order["line_items"][0]["discount_allocations"] = [{"amount": "20.00"}]
+        order["total_discounts"] = "30.00"  # 20.00 on the green line, 10.00 (TENOFF) on the order
+        event = self._deliver("orders/create", balanced(order))
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(self._line(sale, "discount:466157049").price_unit, -20.0)
+        self.assertEqual(self._line(sale, "discount:order").price_unit, -10.0)
+        self.assertEqual(sale.amount_total, 578.94)  # 597 - 30 + 11.94
+
+    def test_fixture_totals_that_do_not_add_up_fail_with_both_totals(self):
+        # the fixture's total_price (409.94) is not its lines (597.00) plus tax (11.94)
+        event = self._deliver("orders/create", order_fixture())
+        self.assertEqual((event.state, event.error_class), ("failed", "permanent"))
+        self.assertIn("608.94", event.error_message)
+        self.assertIn("409.94", event.error_message)
+        self.assertFalse(self._sale_for(ORDER_ID), "nothing half-made stays")
+        self.assertFalse(self.env["sale.order"].search([("client_order_ref", "=", "#1001")]))
+
+    def test_mapped_tax_policy_and_tax_mismatch(self):
+        tax = self.env["account.tax"].create(
+            {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        self.backend.shopify_tax_policy = "map"
+        order = order_fixture()
+        order["tax_lines"][0]["price"] = "35.82"  # 6% of 597.00
+        event = self._deliver("orders/create", balanced(order))
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.order_line.filtered("product_id.is_storable").tax_ids, tax)
+        self.assertEqual((sale.amount_tax, sale.amount_total), (35.82, 632.82))
+
+        other = order_fixture()
+        other["id"] = 450789470
+        other["name"] = "#1002"
+        other["tax_lines"] = [{"price": "47.76", "rate": 0.08, "title": "City Tax"}]
+        missing = self._deliver("orders/create", balanced(other))
+        self.assertEqual((missing.state, missing.error_class), ("failed", "mapping"))
+        self.assertIn("City Tax", missing.error_message)
+
+        # Shopify charged 11.94 where Odoo computes 6% = 35.82: a mismatch, never rounded away
+        wrong = order_fixture()
+        wrong["id"], wrong["name"] = 450789471, "#1003"
+        mismatch = self._deliver("orders/create", balanced(wrong))
+        self.assertEqual((mismatch.state, mismatch.error_class), ("failed", "permanent"))
+        self.assertIn("632.82", mismatch.error_message)
+        self.assertIn("608.94", mismatch.error_message)
+
+    def test_unknown_sku_fails_then_product_created_and_replayed(self):
+        order = order_fixture()
+        order["line_items"][1]["sku"] = "IPOD2008SILVER"
+        event = self._deliver("orders/create", balanced(order))
+        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+        self.assertIn(
+            "product SKU IPOD2008SILVER not found", event.error_message.replace("Product", "product")
+        )
+        silver = self.env["product.product"].create(
+            {"name": "iPod silver", "default_code": "IPOD2008SILVER", "type": "consu", "is_storable": True}
+        )
+        event.action_replay()
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(self._line(sale, "518995019").product_id, silver)
+        self.assertEqual(self.env["sale.order"].search_count([("client_order_ref", "=", "#1001")]), 1)
+
+    def test_multi_currency_order(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create({"currency_id": eur.id, "rate": 0.9, "name": "2008-01-01"})
+        order = order_fixture()
+        order["currency"] = "EUR"
+        event = self._deliver("orders/create", balanced(order))
+        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+        self.assertIn("no pricelist in EUR", event.error_message)
+        pricelist = self.env["product.pricelist"].create({"name": "Shopify EUR", "currency_id": eur.id})
+        self.backend.shopify_pricelist_ids = [Command.link(pricelist.id)]
+        event.action_replay()
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual((sale.currency_id, sale.pricelist_id), (eur, pricelist))
+        self.assertEqual(sale.amount_total, 608.94, "Shopify's EUR prices, not converted list prices")
+        paid = self._deliver("orders/paid", self._paid(balanced(order)))
+        self.assertEqual(paid.state, "done", paid.error_message)
+        self.assertEqual(sale.invoice_ids.currency_id, eur)
+        self.assertIn(sale.invoice_ids.payment_state, ("in_payment", "paid"))
+
+    def test_paid_order_is_invoiced_and_paid_once(self):
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        self.backend.shopify_payment_journal_id = journal
+        order = balanced(order_fixture())
+        self._deliver("orders/create", order)
+        sale = self._sale_for(ORDER_ID)
+        self.assertFalse(sale.invoice_ids, "authorized, not paid yet")
+        paid = self._paid(balanced(order_fixture()))
+        event = self._deliver("orders/paid", paid)
+        self.assertEqual(event.state, "done", event.error_message)
+        invoice = sale.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 608.94)
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+        payment = self.env["account.payment"].search([("memo", "=", invoice.name)])
+        self.assertEqual((payment.amount, payment.journal_id), (608.94, journal))
+        # orders/updated with the same paid state, e.g. Shopify re-sending: nothing twice
+        again = self._deliver("orders/updated", paid)
+        self.assertEqual(again.state, "done", again.error_message)
+        self.assertEqual(len(sale.invoice_ids), 1)
+        self.assertEqual(len(self.env["account.payment"].search([("memo", "=", invoice.name)])), 1)
+
+    def test_location_and_gateway_choose_warehouse_and_journal(self):
+        second = self.env["stock.warehouse"].create({"name": "East coast", "code": "EAST"})
+        cash = self.env["account.journal"].create({"name": "Authorize.net", "type": "bank", "code": "ANET"})
+        self.backend.write(
+            {
+                "shopify_location_ids": [
+                    Command.create({"location_ref": "905684977", "warehouse_id": second.id})
+                ],
+                "shopify_gateway_ids": [Command.create({"gateway": "authorize_net", "journal_id": cash.id})],
+            }
+        )
+        order = self._paid(balanced(order_fixture()))
+        order["location_id"] = 905684977
+        event = self._deliver("orders/paid", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.warehouse_id, second)
+        self.assertEqual(sale.picking_ids.picking_type_id.warehouse_id, second)
+        invoice = sale.invoice_ids
+        payment = self.env["account.payment"].search([("reconciled_invoice_ids", "in", invoice.ids)])
+        self.assertEqual(payment.journal_id, cash, "the order's gateway (authorize_net) has its journal")
+
+    def test_paid_only_trigger_waits_for_payment(self):
+        self.backend.shopify_order_trigger = "paid"
+        event = self._deliver("orders/create", balanced(order_fixture()))
+        self.assertEqual(event.state, "done")
+        self.assertIn("paid orders only", event.result_note)
+        self.assertFalse(self._sale_for(ORDER_ID))
+        self._deliver("orders/paid", self._paid(balanced(order_fixture())))
+        self.assertEqual(self._sale_for(ORDER_ID).state, "sale")
+
+    def test_cancelled_order_is_cancelled(self):
+        self._deliver("orders/create", balanced(order_fixture()))
+        sale = self._sale_for(ORDER_ID)
+        cancelled = balanced(order_fixture())
+        cancelled.update(cancelled_at="2008-01-10T12:00:00-05:00", updated_at="2008-01-10T12:00:00-05:00",
+                         cancel_reason="customer")  # fmt: skip
+        event = self._deliver("orders/cancelled", cancelled)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(sale.state, "cancel")
+        self.assertEqual(sale.picking_ids.state, "cancel")
+
+    def test_cancel_after_delivery_fails_with_a_reason(self):
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 1)
+        self._deliver("orders/create", balanced(order_fixture()))
+        sale = self._sale_for(ORDER_ID)
+        sale.picking_ids.button_validate()
+        self.assertEqual(sale.picking_ids.state, "done")
+        cancelled = balanced(order_fixture())
+        cancelled.update(cancelled_at="2008-01-10T12:00:00-05:00", updated_at="2008-01-10T12:00:00-05:00")
+        event = self._deliver("orders/cancelled", cancelled)
+        self.assertEqual((event.state, event.error_class), ("failed", "permanent"))
+        self.assertIn("already delivered", event.error_message)
+        self.assertEqual(sale.state, "sale")
+
+    def test_edit_after_confirmation_updates_the_same_order(self):
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 5)
+        self._deliver("orders/create", balanced(order_fixture()))
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(sale.state, "sale")
+        edited = order_fixture()
+        edited["updated_at"] = "2008-01-11T09:00:00-05:00"
+        edited["line_items"][0]["quantity"] = 3  # green: 1 -> 3
+        edited["line_items"][1]["current_quantity"] = 0  # red removed
+        added = dict(edited["line_items"][2], id=703073599, sku="IPOD2008GREEN", price="189.00", quantity=1)
+        edited["line_items"].append(added)  # a new line
+        event = self._deliver("orders/updated", balanced(edited))
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(self._sale_for(ORDER_ID), sale)
+        self.assertEqual(self.env["sale.order"].search_count([("client_order_ref", "=", "#1001")]), 1)
+        self.assertEqual(self._line(sale, "466157049").product_uom_qty, 3)
+        self.assertEqual(self._line(sale, "518995019").product_uom_qty, 0)
+        self.assertEqual(self._line(sale, "703073599").price_unit, 189.0)
+        self.assertEqual(sale.amount_total, float(edited["total_price"]))
+        moves = sale.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).move_ids
+        self.assertEqual(
+            sum(moves.filtered(lambda m: m.product_id == self.green).mapped("product_uom_qty")), 4
+        )
+        self.assertFalse(sum(moves.filtered(lambda m: m.product_id == self.red).mapped("product_uom_qty")))

@@ -1,0 +1,119 @@
+"""refunds/create: credit note for the refunded lines and shipping, refund payment, return."""
+
+from odoo.tests import HttpCase, tagged
+
+from .common import ShopifyCaseMixin, balanced, order_fixture, refund_fixture
+
+ORDER_ID = 450789469
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    def _paid_and_delivered_order(self):
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 2)
+        order = order_fixture()
+        order["shipping_lines"][0]["price"] = "7.50"
+        order["financial_status"] = "paid"
+        event = self._deliver("orders/paid", balanced(order))
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        sale.picking_ids.button_validate()
+        self.assertEqual(sale.picking_ids.state, "done")
+        return sale
+
+    def _partial_refund(self):
+        """Shopify's refund fixture cut to its black iPod line, plus the shipping, restocked."""
+        refund = refund_fixture()
+        refund["refund_line_items"] = refund["refund_line_items"][:1]  # IPOD2008BLACK, tax 3.98
+        refund["order_adjustments"] = [{"kind": "shipping_refund", "amount": "-7.50", "tax_amount": "0.00"}]
+        refund["transactions"][0]["amount"] = "210.48"  # 199.00 + 3.98 + 7.50
+        return refund
+
+    def test_partial_refund_with_restock(self):
+        sale = self._paid_and_delivered_order()
+        on_hand_before = self.black.qty_available
+        event = self._deliver("refunds/create", self._partial_refund())
+        self.assertEqual(event.state, "done", event.error_message)
+        credit_note = event.result_ref
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(
+            credit_note.reversed_entry_id, sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")
+        )
+        self.assertEqual(credit_note.amount_total, 210.48)
+        lines = credit_note.invoice_line_ids
+        self.assertEqual(lines.filtered(lambda line: line.product_id == self.black).quantity, 1)
+        self.assertEqual(
+            lines.filtered(lambda line: line.product_id == self.shipping_product).price_unit, 7.5
+        )
+        self.assertEqual(lines.filtered(lambda line: line.product_id == self.tax_product).price_unit, 3.98)
+        self.assertIn(credit_note.payment_state, ("in_payment", "paid"), "refund payment registered")
+        refund_payment = self.env["account.payment"].search(
+            [("reconciled_invoice_ids", "in", credit_note.ids)]
+        )
+        self.assertEqual((refund_payment.payment_type, refund_payment.amount), ("outbound", 210.48))
+        returns = sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
+        self.assertEqual(len(returns), 1, "a return for the restocked item")
+        self.assertEqual(returns.move_ids.product_id, self.black)
+        self.assertEqual(returns.move_ids.product_uom_qty, 1)
+        returns.button_validate()
+        self.assertEqual(self.black.qty_available, on_hand_before + 1)
+
+        # the same refund delivered again (another webhook id): no second credit note
+        again = self._deliver("refunds/create", self._partial_refund())
+        self.assertEqual(again.state, "done")
+        self.assertEqual(again.result_ref, credit_note)
+        self.assertEqual(len(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")), 1)
+
+    def test_refund_with_mapped_taxes_credits_the_same_odoo_tax(self):
+        tax = self.env["account.tax"].create(
+            {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        self.backend.shopify_tax_policy = "map"
+        for product in (self.green, self.red, self.black):
+            self._stock(product, 1)
+        order = order_fixture()
+        order["tax_lines"][0]["price"] = "35.82"  # 6% of 597.00
+        order["financial_status"] = "paid"
+        event = self._deliver("orders/paid", balanced(order))
+        self.assertEqual(event.state, "done", event.error_message)
+        refund = refund_fixture()
+        refund["refund_line_items"] = refund["refund_line_items"][:1]
+        refund["refund_line_items"][0]["line_item"]["tax_lines"][0]["price"] = "11.94"
+        refund["transactions"][0]["amount"] = "210.94"  # 199.00 + 6%
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        credit_note = event.result_ref
+        self.assertEqual(credit_note.invoice_line_ids.tax_ids, tax)
+        self.assertEqual((credit_note.amount_tax, credit_note.amount_total), (11.94, 210.94))
+        returns = self._sale_for(ORDER_ID).picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
+        self.assertFalse(returns, "restocked but never shipped: nothing to bring back")
+
+    def test_refund_without_restock_makes_no_return(self):
+        self._paid_and_delivered_order()
+        refund = self._partial_refund()
+        refund["restock"] = False
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertFalse(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming"))
+
+    def test_refund_that_does_not_add_up_fails_with_both_amounts(self):
+        self._paid_and_delivered_order()
+        # the fixture refunds two lines (398.00 + 7.96 tax) but its transaction is 209.00
+        event = self._deliver("refunds/create", refund_fixture())
+        self.assertEqual((event.state, event.error_class), ("failed", "permanent"))
+        self.assertIn("405.96", event.error_message)
+        self.assertIn("209.00", event.error_message)
+        self.assertFalse(self.env["account.move"].search([("move_type", "=", "out_refund")]))
+
+    def test_refund_of_unknown_order_is_a_mapping_failure(self):
+        event = self._deliver("refunds/create", self._partial_refund())
+        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+        self.assertIn("450789469", event.error_message)
