@@ -1,1 +1,12 @@
-from . import account_move, integration_backend, integration_event, integration_stripe_payout, res_partner
+from . import (
+    account_move,
+    integration_backend,
+    integration_backend_billing,
+    integration_backend_payments,
+    integration_backend_payouts,
+    integration_backend_reconciliation,
+    integration_backend_refunds,
+    integration_event,
+    integration_stripe_payout,
+    res_partner,
+)
