@@ -149,6 +149,12 @@ class IntegrationBackend(models.Model):
             verify_shopify_hmac(body, headers.get("X-Shopify-Hmac-Sha256"), self._webhook_secrets())
         except ShopifySignatureError as exc:
             raise SignatureError(str(exc)) from None
+        # One app (one secret) can be installed in several shops: a delivery signed for
+        # another shop is not for this backend.
+        shop = (headers.get("X-Shopify-Shop-Domain") or "").strip().lower()
+        expected = (self.shopify_shop_domain or "").strip().lower()
+        if expected and shop and shop != expected:
+            raise SignatureError(f"delivery from shop {shop}, this backend is for {expected}")
 
     def _shopify_parse(self, headers, body):
         topic = (headers.get("X-Shopify-Topic") or "").strip()
