@@ -1224,7 +1224,9 @@ class IntegrationBackend(models.Model):
             ("id", "in", bound.mapped("res_id")),
             ("state", "=", "sale"),
             ("shopify_financial_status", "in", list(PAID_STATUSES)),
+            "|",
             ("invoice_ids", "=", False),
+            ("invoice_status", "=", "to invoice"),  # e.g. edited in Shopify after it was invoiced
         ]
         result += [
             {
@@ -1238,7 +1240,7 @@ class IntegrationBackend(models.Model):
             },
             {
                 "code": "shopify_invoices_missing",
-                "label": self.env._("Paid Shopify orders not invoiced"),
+                "label": self.env._("Paid Shopify orders not (fully) invoiced"),
                 "count": self.env["sale.order"].sudo().search_count(not_invoiced),
                 "threshold": 0,
                 "action": {"res_model": "sale.order", "domain": not_invoiced},

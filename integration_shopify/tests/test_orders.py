@@ -185,6 +185,15 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(again.state, "done", again.error_message)
         self.assertEqual(len(sale.invoice_ids), 1)
         self.assertEqual(len(self.env["account.payment"].search([("memo", "=", invoice.name)])), 1)
+        checks = {check["code"]: check["count"] for check in self.backend._business_exceptions()}
+        self.assertEqual(checks["shopify_invoices_missing"], 0)
+        # edited in Shopify after it was invoiced: the difference is a business exception
+        edited = self._paid(balanced(order_fixture()))
+        edited["updated_at"] = "2008-01-11T09:00:00-05:00"
+        edited["line_items"][0]["quantity"] = 2
+        self.assertEqual(self._deliver("orders/updated", balanced(edited)).state, "done")
+        checks = {check["code"]: check["count"] for check in self.backend._business_exceptions()}
+        self.assertEqual(checks["shopify_invoices_missing"], 1)
 
     def test_location_and_gateway_choose_warehouse_and_journal(self):
         second = self.env["stock.warehouse"].create({"name": "East coast", "code": "EAST"})
