@@ -71,6 +71,25 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(again.result_ref, credit_note)
         self.assertEqual(len(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")), 1)
 
+        # Shopify then sends orders/updated: the refunded line's current_quantity is 0 and the
+        # current total is lower; the sale order keeps what was sold (the refund is the credit note)
+        updated = order_fixture()
+        updated["shipping_lines"][0]["price"] = "7.50"
+        balanced(updated)
+        updated.update(
+            financial_status="partially_refunded",
+            updated_at="2016-06-20T13:36:00-04:00",
+            refunds=[self._partial_refund()],
+            current_total_price="405.96",  # 616.44 - 210.48
+        )
+        for item in updated["line_items"]:
+            item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+        event = self._deliver("orders/updated", updated)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(self._line(sale, "703073504").product_uom_qty, 1)
+        self.assertEqual(sale.amount_total, 616.44)
+        self.assertEqual(len(sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")), 1)
+
     def test_refund_with_mapped_taxes_credits_the_same_odoo_tax(self):
         tax = self.env["account.tax"].create(
             {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}
