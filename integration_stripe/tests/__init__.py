@@ -1,0 +1,11 @@
+from . import (
+    test_billing,
+    test_customers,
+    test_payment_link,
+    test_payments,
+    test_payouts,
+    test_reconciliation,
+    test_refunds_disputes,
+    test_security,
+    test_webhook,
+)
