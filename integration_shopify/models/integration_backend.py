@@ -418,7 +418,8 @@ class IntegrationBackend(models.Model):
                 -order.order_discount,
                 default_taxes,
             )
-        if not map_taxes:
+        if not map_taxes and not order.taxes_included:
+            # prices that include their taxes already carry them: no tax line on top
             tax_totals = {}
             for item in order.lines:
                 for tax in item.taxes:
@@ -821,7 +822,8 @@ class IntegrationBackend(models.Model):
                 )
             )
             tax_total += refund.shipping_tax
-        if not map_taxes and tax_total:
+        taxes_on_lines = any((line.shopify_line_ref or "").startswith("tax:") for line in sale.order_line)
+        if not map_taxes and tax_total and taxes_on_lines:
             product = self._shopify_service_product("shopify_tax_product_id", self.env._("tax"))
             invoice_lines.append(
                 Command.create(

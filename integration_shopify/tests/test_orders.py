@@ -84,6 +84,16 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(self._line(sale, "discount:order").price_unit, -10.0)
         self.assertEqual(sale.amount_total, 578.94)  # 597 - 30 + 11.94
 
+    def test_prices_including_taxes_get_no_tax_line_on_top(self):
+        order = order_fixture()
+        order["taxes_included"] = True
+        order["total_price"] = "597.00"  # the 11.94 of State Tax is inside the prices
+        event = self._deliver("orders/create", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertFalse(sale.order_line.filtered(lambda line: line.shopify_line_ref.startswith("tax:")))
+        self.assertEqual(sale.amount_total, 597.0)
+
     def test_fixture_totals_that_do_not_add_up_fail_with_both_totals(self):
         # the fixture's total_price (409.94) is not its lines (597.00) plus tax (11.94)
         event = self._deliver("orders/create", order_fixture())

@@ -114,6 +114,18 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         returns = self._sale_for(ORDER_ID).picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
         self.assertFalse(returns, "restocked but never shipped: nothing to bring back")
 
+    def test_refund_of_prices_including_taxes_adds_no_tax_line(self):
+        order = order_fixture()
+        order.update(taxes_included=True, total_price="597.00", financial_status="paid")
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        refund = self._partial_refund()
+        refund["order_adjustments"] = []
+        refund["transactions"][0]["amount"] = "199.00"  # its 3.98 of tax is inside the price
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.result_ref.amount_total, 199.0)
+        self.assertNotIn(self.tax_product, event.result_ref.invoice_line_ids.product_id)
+
     def test_refund_without_restock_makes_no_return(self):
         self._paid_and_delivered_order()
         refund = self._partial_refund()
