@@ -67,7 +67,12 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {
       taxesIncluded
       displayFinancialStatus
       totalPriceSet { shopMoney { amount } }
+      currentTotalPriceSet { shopMoney { amount } }
       totalTaxSet { shopMoney { amount } }
+      refunds(first: 20) {
+        refundLineItems(first: 100) { nodes { quantity lineItem { id } } }
+        transactions(first: 20) { nodes { kind status amountSet { shopMoney { amount } } } }
+      }
       totalDiscountsSet { shopMoney { amount } }
       taxLines { title rate priceSet { shopMoney { amount } } }
       customer { legacyResourceId firstName lastName email phone }
@@ -323,6 +328,31 @@ def rest_order_from_graphql(node):
         "taxes_included": bool(node.get("taxesIncluded")),
         "financial_status": (node.get("displayFinancialStatus") or "").lower(),
         "total_price": _amount(node.get("totalPriceSet")),
+        **(
+            {"current_total_price": _amount(node["currentTotalPriceSet"])}
+            if node.get("currentTotalPriceSet")
+            else {}
+        ),
+        "refunds": [
+            {
+                "refund_line_items": [
+                    {
+                        "line_item_id": int(legacy_id((item.get("lineItem") or {}).get("id")) or 0),
+                        "quantity": item.get("quantity"),
+                    }
+                    for item in (refund.get("refundLineItems") or {}).get("nodes") or []
+                ],
+                "transactions": [
+                    {
+                        "kind": (t.get("kind") or "").lower(),
+                        "status": (t.get("status") or "").lower(),
+                        "amount": _amount(t.get("amountSet")),
+                    }
+                    for t in (refund.get("transactions") or {}).get("nodes") or []
+                ],
+            }
+            for refund in node.get("refunds") or []
+        ],
         "total_tax": _amount(node.get("totalTaxSet")),
         "total_discounts": _amount(node.get("totalDiscountsSet")),
         "tax_lines": _tax_lines(node.get("taxLines")),

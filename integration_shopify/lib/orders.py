@@ -121,14 +121,43 @@ def _allocated(line, places):
     return _money(line.get("total_discount"), "line discount", places)
 
 
-def _quantity(line):
+def _quantity(line, refunded):
+    """What was sold on the line: Shopify's `current_quantity` (after edits, refunds and
+    removals) plus what refunds took back, since refunds are credit notes in Odoo, not
+    changes of the sale order; the plain `quantity` when there is no `current_quantity`."""
     quantity = line.get("current_quantity", line.get("quantity"))
     if isinstance(quantity, bool) or not isinstance(quantity, int | str):
         raise ShopifyPayloadError(f"line item {line.get('id')}: quantity missing")
     try:
-        return Decimal(str(quantity))
+        quantity = Decimal(str(quantity))
     except ArithmeticError:
         raise ShopifyPayloadError(f"line item {line.get('id')}: quantity {quantity!r}") from None
+    if "current_quantity" in line:
+        quantity += refunded.get(str(line.get("id")), Decimal(0))
+    return quantity
+
+
+def _refunds(data, places):
+    """({line item id: refunded quantity}, refunded money) of the refunds an order carries."""
+    quantities, money = {}, Decimal(0)
+    for refund in data.get("refunds") or []:
+        for item in refund.get("refund_line_items") or []:
+            line_id = str(item.get("line_item_id") or (item.get("line_item") or {}).get("id") or "")
+            quantities[line_id] = quantities.get(line_id, Decimal(0)) + Decimal(
+                str(item.get("quantity") or 0)
+            )
+        for transaction in refund.get("transactions") or []:
+            if transaction.get("kind") == "refund" and transaction.get("status") in ("success", None):
+                money += _money(transaction.get("amount"), "refund transaction", places)
+    return quantities, money
+
+
+def _expected_total(data, refunded_money, places):
+    """The total the Odoo sale order must have: Shopify's current total (after edits and
+    refunds) plus the money refunded, when Shopify sends it; else `total_price`."""
+    if data.get("current_total_price") not in (None, ""):
+        return _money(data["current_total_price"], "current_total_price", places) + refunded_money
+    return _money(data.get("total_price"), "total_price", places)
 
 
 def parse_order(payload, places=2) -> ShopifyOrder:
@@ -137,6 +166,7 @@ def parse_order(payload, places=2) -> ShopifyOrder:
     currency = data.get("currency")
     if not currency:
         raise ShopifyPayloadError(f"order {data['id']} has no currency")
+    refunded_quantities, refunded_money = _refunds(data, places)
     lines = []
     for item in data.get("line_items") or []:
         if item.get("id") in (None, ""):
@@ -146,7 +176,7 @@ def parse_order(payload, places=2) -> ShopifyOrder:
                 ref=str(item["id"]),
                 kind="product",
                 title=item.get("name") or item.get("title") or "",
-                quantity=_quantity(item),
+                quantity=_quantity(item, refunded_quantities),
                 unit_price=_money(item.get("price"), f"line item {item['id']} price", places),
                 discount=_allocated(item, places),
                 sku=(item.get("sku") or "").strip(),
@@ -178,7 +208,7 @@ def parse_order(payload, places=2) -> ShopifyOrder:
         financial_status=data.get("financial_status") or "",
         cancelled=bool(data.get("cancelled_at")),
         taxes_included=bool(data.get("taxes_included")),
-        total_price=_money(data.get("total_price"), "total_price", places),
+        total_price=_expected_total(data, refunded_money, places),
         total_tax=_money(data.get("total_tax"), "total_tax", places),
         lines=lines,
         order_discount=max(total_discounts - line_discounts, Decimal(0)),

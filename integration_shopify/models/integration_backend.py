@@ -149,6 +149,12 @@ class IntegrationBackend(models.Model):
             verify_shopify_hmac(body, headers.get("X-Shopify-Hmac-Sha256"), self._webhook_secrets())
         except ShopifySignatureError as exc:
             raise SignatureError(str(exc)) from None
+        # One app (one secret) can be installed in several shops: a delivery signed for
+        # another shop is not for this backend.
+        shop = (headers.get("X-Shopify-Shop-Domain") or "").strip().lower()
+        expected = (self.shopify_shop_domain or "").strip().lower()
+        if expected and shop and shop != expected:
+            raise SignatureError(f"delivery from shop {shop}, this backend is for {expected}")
 
     def _shopify_parse(self, headers, body):
         topic = (headers.get("X-Shopify-Topic") or "").strip()
@@ -412,7 +418,8 @@ class IntegrationBackend(models.Model):
                 -order.order_discount,
                 default_taxes,
             )
-        if not map_taxes:
+        if not map_taxes and not order.taxes_included:
+            # prices that include their taxes already carry them: no tax line on top
             tax_totals = {}
             for item in order.lines:
                 for tax in item.taxes:
@@ -815,7 +822,8 @@ class IntegrationBackend(models.Model):
                 )
             )
             tax_total += refund.shipping_tax
-        if not map_taxes and tax_total:
+        taxes_on_lines = any((line.shopify_line_ref or "").startswith("tax:") for line in sale.order_line)
+        if not map_taxes and tax_total and taxes_on_lines:
             product = self._shopify_service_product("shopify_tax_product_id", self.env._("tax"))
             invoice_lines.append(
                 Command.create(
@@ -1218,7 +1226,9 @@ class IntegrationBackend(models.Model):
             ("id", "in", bound.mapped("res_id")),
             ("state", "=", "sale"),
             ("shopify_financial_status", "in", list(PAID_STATUSES)),
+            "|",
             ("invoice_ids", "=", False),
+            ("invoice_status", "=", "to invoice"),  # e.g. edited in Shopify after it was invoiced
         ]
         result += [
             {
@@ -1232,7 +1242,7 @@ class IntegrationBackend(models.Model):
             },
             {
                 "code": "shopify_invoices_missing",
-                "label": self.env._("Paid Shopify orders not invoiced"),
+                "label": self.env._("Paid Shopify orders not (fully) invoiced"),
                 "count": self.env["sale.order"].sudo().search_count(not_invoiced),
                 "threshold": 0,
                 "action": {"res_model": "sale.order", "domain": not_invoiced},

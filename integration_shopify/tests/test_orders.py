@@ -84,6 +84,16 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(self._line(sale, "discount:order").price_unit, -10.0)
         self.assertEqual(sale.amount_total, 578.94)  # 597 - 30 + 11.94
 
+    def test_prices_including_taxes_get_no_tax_line_on_top(self):
+        order = order_fixture()
+        order["taxes_included"] = True
+        order["total_price"] = "597.00"  # the 11.94 of State Tax is inside the prices
+        event = self._deliver("orders/create", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertFalse(sale.order_line.filtered(lambda line: line.shopify_line_ref.startswith("tax:")))
+        self.assertEqual(sale.amount_total, 597.0)
+
     def test_fixture_totals_that_do_not_add_up_fail_with_both_totals(self):
         # the fixture's total_price (409.94) is not its lines (597.00) plus tax (11.94)
         event = self._deliver("orders/create", order_fixture())
@@ -185,6 +195,15 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
         self.assertEqual(again.state, "done", again.error_message)
         self.assertEqual(len(sale.invoice_ids), 1)
         self.assertEqual(len(self.env["account.payment"].search([("memo", "=", invoice.name)])), 1)
+        checks = {check["code"]: check["count"] for check in self.backend._business_exceptions()}
+        self.assertEqual(checks["shopify_invoices_missing"], 0)
+        # edited in Shopify after it was invoiced: the difference is a business exception
+        edited = self._paid(balanced(order_fixture()))
+        edited["updated_at"] = "2008-01-11T09:00:00-05:00"
+        edited["line_items"][0]["quantity"] = 2
+        self.assertEqual(self._deliver("orders/updated", balanced(edited)).state, "done")
+        checks = {check["code"]: check["count"] for check in self.backend._business_exceptions()}
+        self.assertEqual(checks["shopify_invoices_missing"], 1)
 
     def test_location_and_gateway_choose_warehouse_and_journal(self):
         second = self.env["stock.warehouse"].create({"name": "East coast", "code": "EAST"})

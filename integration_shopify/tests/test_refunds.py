@@ -71,6 +71,25 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(again.result_ref, credit_note)
         self.assertEqual(len(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")), 1)
 
+        # Shopify then sends orders/updated: the refunded line's current_quantity is 0 and the
+        # current total is lower; the sale order keeps what was sold (the refund is the credit note)
+        updated = order_fixture()
+        updated["shipping_lines"][0]["price"] = "7.50"
+        balanced(updated)
+        updated.update(
+            financial_status="partially_refunded",
+            updated_at="2016-06-20T13:36:00-04:00",
+            refunds=[self._partial_refund()],
+            current_total_price="405.96",  # 616.44 - 210.48
+        )
+        for item in updated["line_items"]:
+            item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+        event = self._deliver("orders/updated", updated)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(self._line(sale, "703073504").product_uom_qty, 1)
+        self.assertEqual(sale.amount_total, 616.44)
+        self.assertEqual(len(sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")), 1)
+
     def test_refund_with_mapped_taxes_credits_the_same_odoo_tax(self):
         tax = self.env["account.tax"].create(
             {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}
@@ -94,6 +113,18 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual((credit_note.amount_tax, credit_note.amount_total), (11.94, 210.94))
         returns = self._sale_for(ORDER_ID).picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
         self.assertFalse(returns, "restocked but never shipped: nothing to bring back")
+
+    def test_refund_of_prices_including_taxes_adds_no_tax_line(self):
+        order = order_fixture()
+        order.update(taxes_included=True, total_price="597.00", financial_status="paid")
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        refund = self._partial_refund()
+        refund["order_adjustments"] = []
+        refund["transactions"][0]["amount"] = "199.00"  # its 3.98 of tax is inside the price
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.result_ref.amount_total, 199.0)
+        self.assertNotIn(self.tax_product, event.result_ref.invoice_line_ids.product_id)
 
     def test_refund_without_restock_makes_no_return(self):
         self._paid_and_delivered_order()

@@ -49,6 +49,10 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         missing = self._headers("orders/create", body)
         del missing["X-Shopify-Hmac-Sha256"]
         self.assertEqual(self._post("orders/create", body, headers=missing).status_code, 401)
+        other_shop = self._headers("orders/create", body) | {
+            "X-Shopify-Shop-Domain": "another-shop.myshopify.com"
+        }
+        self.assertEqual(self._post("orders/create", body, headers=other_shop).status_code, 401)
         self.assertFalse(self._events())
 
     def test_previous_secret_still_accepted_while_rotating(self):

@@ -117,3 +117,21 @@ def test_customer_and_product_fixtures(fixtures_dir):
     assert variants[0][0] == "808950810"
     assert variants[0][1]["name"] == "IPod Nano - 8GB - Pink"
     assert variants[0][1]["price"] == Decimal("199.00")
+
+
+def test_refunded_items_stay_sold_and_the_total_counts_the_refunded_money(order, refund):
+    """After a refund Shopify lowers `current_quantity` and `current_total_price`; the sale
+    order keeps what was sold (the refund is a credit note)."""
+    data = order["order"]
+    refund = refund["refund"]
+    refund["refund_line_items"] = refund["refund_line_items"][:1]  # the black iPod, line 703073504
+    refund["transactions"][0]["amount"] = "202.98"
+    data["refunds"] = [refund]
+    for item in data["line_items"]:
+        item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+    data["current_total_price"] = "405.96"  # 608.94 - 202.98
+    parsed = parse_order(data)
+    assert [line.quantity for line in parsed.products] == [1, 1, 1]
+    assert parsed.total_price == Decimal("608.94")
+    edited = dict(data, refunds=[], current_total_price="409.94")
+    assert [line.quantity for line in parse_order(edited).products] == [1, 1, 0], "an edit removes the line"
