@@ -6,6 +6,8 @@ same machine, so a noisy 2-core box compares like with like.
   scale       claim time with 10k vs 1M pending events; worker memory over 100k events
   outbound    messages/s sent by the outbound queue to a local HTTP sink vs a plain
               requests loop to the same sink; then with a rate limit, the rate it holds
+  shopify     orders/s from signed Shopify webhooks to confirmed sale orders vs the same
+              orders created through the ORM (bench/shopify_orders.py, its own database)
 
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
@@ -308,7 +310,9 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("benches", nargs="*", default=["ingest", "processing", "scale", "outbound"])
+    parser.add_argument(
+        "benches", nargs="*", default=["ingest", "processing", "scale", "outbound", "shopify"]
+    )
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--small", type=int, default=10_000)
@@ -334,6 +338,8 @@ def main():
     if "outbound" in args.benches:
         results["outbound"] = bench_outbound(args.messages, args.limited_messages, args.limit)
         print_outbound(results["outbound"])
+    if "shopify" in args.benches:
+        subprocess.run([sys.executable, str(BENCH / "shopify_orders.py")], check=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))

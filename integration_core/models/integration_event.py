@@ -203,9 +203,11 @@ class IntegrationEvent(models.Model):
         self.write(values)
 
     def _post_on_document(self, record):
-        """Leave the correlation id in the document's chatter, so support can trace it."""
-        if hasattr(record, "message_post") and len(record) == 1:
-            record.sudo().message_post(
+        """Leave the correlation id in the document's chatter, so support can trace it.
+
+        A log note, not a post: nobody is notified, which keeps it cheap on every event."""
+        if hasattr(record, "_message_log") and len(record) == 1:
+            record.sudo()._message_log(
                 body=self.env._(
                     "Synchronised from %(backend)s: event %(event)s (correlation id %(corr)s).",
                     backend=self.backend_id.name,
