@@ -1,5 +1,10 @@
 from . import (
     integration_backend,
+    integration_backend_catalog,
+    integration_backend_fulfillment,
+    integration_backend_orders,
+    integration_backend_reconciliation,
+    integration_backend_refunds,
     integration_ownership,
     integration_shopify_gateway,
     integration_shopify_location,
