@@ -299,7 +299,11 @@ class IntegrationBackend(models.Model):
             ("shopify_financial_status", "in", list(PAID_STATUSES)),
             "|",
             ("invoice_ids", "=", False),
-            ("invoice_status", "=", "to invoice"),  # e.g. edited in Shopify after it was invoiced
+            # Edited in Shopify after it was invoiced. A refund's credit note also puts the order
+            # back to "to invoice" in Odoo: refunded orders are not missing an invoice.
+            "&",
+            ("invoice_status", "=", "to invoice"),
+            ("invoice_ids", "not any", [("move_type", "=", "out_refund")]),
         ]
         result += [
             {

@@ -62,6 +62,8 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(len(returns), 1, "a return for the restocked item")
         self.assertEqual(returns.move_ids.product_id, self.black)
         self.assertEqual(returns.move_ids.product_uom_qty, 1)
+        checks = {check["code"]: check["count"] for check in self.backend._business_exceptions()}
+        self.assertEqual(checks["shopify_invoices_missing"], 0, "a refunded order is not missing an invoice")
         returns.button_validate()
         self.assertEqual(self.black.qty_available, on_hand_before + 1)
 
