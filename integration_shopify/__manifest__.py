@@ -11,6 +11,7 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/rules.xml",
         "views/integration_backend_views.xml",
         "views/stock_picking_views.xml",
     ],

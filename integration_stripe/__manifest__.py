@@ -11,6 +11,7 @@
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/rules.xml",
         "views/integration_backend_views.xml",
         "views/integration_event_views.xml",
         "views/integration_stripe_payout_views.xml",

@@ -1,1 +1,9 @@
-from . import test_catalog, test_fulfillment, test_orders, test_reconciliation, test_refunds, test_webhook
+from . import (
+    test_catalog,
+    test_fulfillment,
+    test_orders,
+    test_reconciliation,
+    test_refunds,
+    test_security,
+    test_webhook,
+)

@@ -18,3 +18,15 @@ class TestStripeSecrets(StripeCaseMixin, TransactionCase):
             with self.assertRaises(AccessError):
                 backend.read([secret])
         self.assertEqual(self.backend.stripe_secret_key, "sk_test_123", "the administrator can")
+
+    def test_company_a_never_sees_company_b_payouts(self):
+        company_b = self.env["res.company"].create({"name": "Stripe Company B"})
+        backend_b = self.env["integration.backend"].create(
+            {"name": "Stripe B", "kind": "stripe", "company_id": company_b.id}
+        )
+        payouts = self.env["integration.stripe.payout"]
+        values = {"currency_id": self.env.ref("base.USD").id, "state": "paid", "amount": 10.0}
+        mine = payouts.create({"name": "po_a", "backend_id": self.backend.id, **values})
+        payouts.create({"name": "po_b", "backend_id": backend_b.id, **values})
+        user = new_test_user(self.env, "stripe_user_a", groups="integration_core.group_integration_user")
+        self.assertEqual(payouts.with_user(user).search([("name", "in", ("po_a", "po_b"))]), mine)
