@@ -57,10 +57,11 @@ class IntegrationBusinessException(models.Model):
                     backend._notify_managers(
                         self.env._("%(backend)s: %(exception)s", backend=backend.name, exception=row.name),
                         self.env._(
-                            "%(count)s now (alert above %(threshold)s).",
+                            "%(count)s now (alert above %(threshold)s). Integrations > Business "
+                            "Exceptions opens the records behind it.",
                             count=row.count,
                             threshold=row.threshold,
-                        ),  # fmt: skip
+                        ),
                     )
             for row in known.values():  # the connector no longer reports it
                 row.unlink()
