@@ -12,13 +12,11 @@ same machine, so a noisy 2-core box compares like with like.
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
 import argparse
-import http.server
 import json
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +26,8 @@ import requests
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
+from demo_crm import DemoCrm  # noqa: E402
+
 import dbtools  # noqa: E402
 from odoo_client import OdooClient  # noqa: E402
 
@@ -236,43 +236,12 @@ def bench_scale(small, large, memory_events):
 
 
 # -------------------------------------------------------------------------------- outbound
-class HttpSink:
-    """A local vendor that takes every POST (HTTP/1.1 keep-alive) and counts idempotency keys."""
-
-    def __init__(self):
-        self.keys = []
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else headers and body wait on a delayed ACK (40 ms)
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                sink.keys.append(self.headers.get("Idempotency-Key"))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/contacts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
 def send_outbound(admin, sink, n, rate_limit, burst):
     backend_id, _uuid = make_backend(admin, "generic_hmac")
     admin.call("integration.backend", "write", [backend_id],
                {"outbound_url": sink.url, "rate_limit": rate_limit, "rate_burst": burst})  # fmt: skip
     prefix = f"o_{uuid.uuid4().hex[:6]}_"
-    first = len(sink.keys)
+    first = len(sink.accepted_keys)
     psql(insert_outbound_sql(backend_id, prefix, n))
     started = time.perf_counter()
     psql("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
@@ -284,12 +253,12 @@ def send_outbound(admin, sink, n, rate_limit, burst):
     if not wait_count(done_sql, n, timeout=900):
         raise RuntimeError(f"outbound: only {psql(done_sql)} of {n} messages sent")
     elapsed = time.perf_counter() - started
-    keys = sink.keys[first:]
+    keys = sink.accepted_keys[first:]
     return {"per_s": n / elapsed, "requests": len(keys), "distinct_keys": len(set(keys))}
 
 
 def bench_outbound(n, limited_n, limit):
-    sink = HttpSink()
+    sink = DemoCrm()  # a local vendor that takes every POST and records its idempotency key
     server = start_server("--max-cron-threads", "1")
     try:
         admin = OdooClient(server.url, DB).login("admin", "admin")

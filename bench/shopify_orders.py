@@ -73,21 +73,6 @@ def signed(order):
     return body, headers
 
 
-def call_returning_nothing(admin, model, method, *args):
-    """A JSON-RPC call to a method that returns None (Odoo then sends no `result`)."""
-    response = admin.session.post(
-        f"{admin.base_url}/web/dataset/call_kw/{model}/{method}",
-        json={
-            "jsonrpc": "2.0",
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": {}},
-        },
-        timeout=60,
-    )
-    response.raise_for_status()
-    error = response.json().get("error")
-    assert not error, error
-
-
 def prepare(admin):
     """Products of the fixture's SKUs with stock, the service products, a Shopify backend."""
     location = admin.call("stock.warehouse", "search_read", [], ["lot_stock_id"], limit=1)[0]["lot_stock_id"][
@@ -99,7 +84,7 @@ def prepare(admin):
         product = admin.call("product.product", "create", {"name": sku, "default_code": sku, **goods})
         quants.append(admin.call("stock.quant", "create", {"product_id": product, "location_id": location,
                                                            "inventory_quantity": 100_000}))  # fmt: skip
-    call_returning_nothing(admin, "stock.quant", "action_apply_inventory", quants)
+    admin.call("stock.quant", "action_apply_inventory", quants)
     service = {"type": "service", "invoice_policy": "order", "taxes_id": [(5, 0, 0)]}
     products = {name: admin.call("product.product", "create", {"name": name, **service})
                 for name in ("Shipping", "Discount", "Tax")}  # fmt: skip

@@ -99,21 +99,6 @@ def _sale(admin, order_id):
     return sale
 
 
-def call_returning_nothing(admin, model, method, *args):
-    """A JSON-RPC call to a method that returns None (Odoo then sends no `result`)."""
-    response = admin.session.post(
-        f"{admin.base_url}/web/dataset/call_kw/{model}/{method}",
-        json={
-            "jsonrpc": "2.0",
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": {}},
-        },
-        timeout=60,
-    )
-    response.raise_for_status()
-    error = response.json().get("error")
-    assert not error, error
-
-
 def _stock(admin, skus, quantity):
     location = admin.call("stock.warehouse", "search_read", [], ["lot_stock_id"], limit=1)[0]["lot_stock_id"][
         0
@@ -127,7 +112,7 @@ def _stock(admin, skus, quantity):
         )
         for product in products
     ]
-    call_returning_nothing(admin, "stock.quant", "action_apply_inventory", quants)
+    admin.call("stock.quant", "action_apply_inventory", quants)
 
 
 def _validate_delivery(admin, sale):

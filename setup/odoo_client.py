@@ -32,7 +32,7 @@ class OdooClient:
         body = response.json()
         if "error" in body:
             raise AssertionError(body["error"]["data"]["message"])
-        return body["result"]
+        return body.get("result")  # Odoo leaves `result` out when a method returns None
 
     def wait_for(self, model, domain, count=1, timeout=60):
         """Poll until `count` records match: processing happens in Odoo's own cron thread."""

@@ -317,14 +317,19 @@ class IntegrationBackend(models.Model):
                 )
             )
         values = {"name": name, "email": data.get("email"), "phone": data.get("phone")}
-        partners = self.env["res.partner"].with_context(integration_inbound=True)
-        if partner:
-            self._lock_for_update(partner)
-            partner.with_context(integration_inbound=True).write(values)
-        else:
-            partner = partners.create(values)
+        partner = self._write_or_create(partner or self.env["res.partner"], values)
         binder._bind(self, partner, external_id, event.order_at)
         return partner
+
+    def _write_or_create(self, record, values):
+        """Update `record` (locked first) or, when it is empty, create one of its model, as an
+        inbound change: Odoo does not echo it back to the connected system."""
+        record = record.with_context(integration_inbound=True)
+        if record:
+            self._lock_for_update(record)
+            record.write(values)
+            return record
+        return record.create(values)
 
     def _lock_for_update(self, records):
         """Lock the rows a handler is about to change, without waiting: when a person or

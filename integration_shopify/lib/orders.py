@@ -309,12 +309,7 @@ def customer_values(data):
         "name": name.strip(),
         "email": data.get("email") or False,
         "phone": data.get("phone") or address.get("phone") or False,
-        "street": address.get("address1") or False,
-        "street2": address.get("address2") or False,
-        "city": address.get("city") or False,
-        "zip": address.get("zip") or False,
-        "country_code": address.get("country_code") or False,
-        "state_code": address.get("province_code") or False,
+        **_street_values(address),
         "company_name": address.get("company") or False,
     }
 
@@ -323,9 +318,11 @@ def address_values(address):
     name = address.get("name") or " ".join(
         p for p in (address.get("first_name"), address.get("last_name")) if p
     )
+    return {"name": (name or "").strip(), "phone": address.get("phone") or False, **_street_values(address)}
+
+
+def _street_values(address):
     return {
-        "name": (name or "").strip(),
-        "phone": address.get("phone") or False,
         "street": address.get("address1") or False,
         "street2": address.get("address2") or False,
         "city": address.get("city") or False,

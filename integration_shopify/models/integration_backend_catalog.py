@@ -49,12 +49,7 @@ class IntegrationBackend(models.Model):
                     "Customer %s has no name and no email: complete it in Shopify, then replay.", external_id
                 )
             )
-        partners = self.env["res.partner"].with_context(integration_inbound=True)
-        if partner:
-            self._lock_for_update(partner)
-            partner.with_context(integration_inbound=True).write(values)
-        else:
-            partner = partners.create(values)
+        partner = self._write_or_create(partner or self.env["res.partner"], values)
         binder._bind(self, partner, external_id, event.order_at)
         return partner
 

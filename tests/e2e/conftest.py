@@ -1,7 +1,5 @@
 """A real Odoo server on a free port, against a fresh database, driven over HTTP only."""
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -9,30 +7,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "setup"))
-import dbtools  # noqa: E402
+from integration_helpers import odoo_serving  # noqa: E402
 from odoo_client import OdooClient  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def odoo_server():
-    dbtools.load_env()
-    db = f"integration_e2e_{os.getpid()}"
-    log = dbtools.LOCAL / "log" / "e2e-odoo.log"
-    dbtools.fresh_db(db)
-    install = subprocess.run(
-        dbtools.ODOO + ["-d", db, "-i", "integration_suite", "--stop-after-init", "--logfile", str(log)]
-    )
-    if install.returncode != 0:
-        pytest.fail(f"installing integration_suite failed, see {log}")
-    try:
-        server = dbtools.OdooServer(db, log, "--max-cron-threads", "1")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
+    with odoo_serving("e2e", "integration_suite") as (server, db):
         yield server.url, db
-    finally:
-        server.stop()
-        dbtools.drop_db(db)
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,13 @@ the suite), so this file takes about a minute."""
 import hashlib
 import hmac
 import json
-import os
-import subprocess
 import time
 
 import pytest
 import requests
 
 import dbtools
+from integration_helpers import odoo_serving
 from odoo_client import OdooClient
 
 SECRET = "whsec_e2e_stripe"
@@ -22,25 +21,8 @@ FIXTURES = dbtools.ROOT.parent / "shared" / "fixtures" / "stripe"
 
 @pytest.fixture(scope="module")
 def stripe_server():
-    dbtools.load_env()
-    db = f"integration_e2e_stripe_{os.getpid()}"
-    log = dbtools.LOCAL / "log" / "e2e-stripe-odoo.log"
-    dbtools.fresh_db(db)
-    install = subprocess.run(
-        dbtools.ODOO
-        + ["-d", db, "-i", "integration_stripe,payment_stripe", "--stop-after-init", "--logfile", str(log)]
-    )
-    if install.returncode != 0:
-        pytest.fail(f"installing integration_stripe with payment_stripe failed, see {log}")
-    try:
-        server = dbtools.OdooServer(db, log, "--max-cron-threads", "1")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
+    with odoo_serving("e2e_stripe", "integration_stripe,payment_stripe") as (server, db):
         yield server.url, OdooClient(server.url, db).login("admin", "admin")
-    finally:
-        server.stop()
-        dbtools.drop_db(db)
 
 
 def _signed(body):
