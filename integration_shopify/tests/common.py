@@ -7,7 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from odoo import Command
-from odoo.addons.integration_core.tests.common import IntegrationCaseMixin
+from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
+from odoo.addons.integration_core.tests.common import IntegrationCaseMixin, VendorHostsMixin
 
 from ..lib.signatures import shopify_hmac
 
@@ -130,3 +131,18 @@ class ShopifyCaseMixin(IntegrationCaseMixin):
         )
         self._process_events()
         return self.env["integration.event"].browse(event_id)
+
+
+class ShopifyApiCaseMixin(VendorHostsMixin, ShopifyCaseMixin):
+    """Tests that call Shopify's API (mocked with `responses`), each with a full rate limiter."""
+
+    VENDOR_HOSTS = (SHOP,)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    def setUp(self):
+        super().setUp()
+        _RATE_LIMITERS.clear()

@@ -8,12 +8,11 @@ import responses
 from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
-from odoo.addons.integration_core.tests.common import VendorHostsMixin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..const import WEBHOOK_SUBSCRIPTIONS
-from .common import SHOP, ShopifyCaseMixin, balanced, fixture, order_fixture
+from .common import SHOP, ShopifyApiCaseMixin, balanced, fixture, order_fixture
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
 THROTTLE = {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}
@@ -51,17 +50,9 @@ CREATED = {
 
 
 @tagged("post_install", "-at_install")
-class TestShopifyFulfillment(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
-    VENDOR_HOSTS = (SHOP,)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_shopify()
-
+class TestShopifyFulfillment(ShopifyApiCaseMixin, TransactionCase):
     def setUp(self):
         super().setUp()
-        _RATE_LIMITERS.clear()
         for product in (self.green, self.red, self.black):
             self._stock(product, 2)
         event = self._ingest_shopify("orders/create", balanced(order_fixture()))
@@ -167,18 +158,11 @@ class TestShopifyFulfillment(VendorHostsMixin, ShopifyCaseMixin, TransactionCase
 
 
 @tagged("post_install", "-at_install")
-class TestShopifyInventoryPush(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
-    VENDOR_HOSTS = (SHOP,)
-
+class TestShopifyInventoryPush(ShopifyApiCaseMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_shopify()
         cls.backend.shopify_location_id = "905684977"
-
-    def setUp(self):
-        super().setUp()
-        _RATE_LIMITERS.clear()
 
     def _adjust(self, product, quantity):
         quant = self.env["stock.quant"].create(

@@ -6,11 +6,9 @@ from datetime import datetime
 
 import responses
 from freezegun import freeze_time
-from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
-from odoo.addons.integration_core.tests.common import VendorHostsMixin
 from odoo.tests import TransactionCase, tagged
 
-from .common import SHOP, ShopifyCaseMixin, balanced, fixture, order_fixture
+from .common import SHOP, ShopifyApiCaseMixin, balanced, fixture, order_fixture
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
 
@@ -93,18 +91,7 @@ def page(nodes, cursor=None):
 
 
 @tagged("post_install", "-at_install")
-class TestShopifyReconciliation(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
-    VENDOR_HOSTS = (SHOP,)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_shopify()
-
-    def setUp(self):
-        super().setUp()
-        _RATE_LIMITERS.clear()
-
+class TestShopifyReconciliation(ShopifyApiCaseMixin, TransactionCase):
     @responses.activate
     def test_reconciliation_finds_a_missed_order_and_replays_it(self):
         known = balanced(order_fixture())
@@ -177,18 +164,7 @@ class TestShopifyReconciliation(VendorHostsMixin, ShopifyCaseMixin, TransactionC
 
 
 @tagged("post_install", "-at_install")
-class TestShopifyImport(VendorHostsMixin, ShopifyCaseMixin, TransactionCase):
-    VENDOR_HOSTS = (SHOP,)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_shopify()
-
-    def setUp(self):
-        super().setUp()
-        _RATE_LIMITERS.clear()
-
+class TestShopifyImport(ShopifyApiCaseMixin, TransactionCase):
     @responses.activate
     def test_initial_import_of_products_and_customers(self):
         product = fixture("product.json")["product"]
