@@ -467,9 +467,10 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------ business exceptions
     def _business_exceptions(self):
-        """What the dashboard counts and alerts on beyond the queues: a list of
-        {code, label, count, threshold, action}. Connectors append theirs (stuck orders,
-        unreconciled payments...); the core counts drift left open by reconciliation."""
+        """What the dashboard counts and alerts on beyond the queues (hook): a list of
+        {code, label, count, threshold, action}, where `action` is {res_model, domain}: the
+        records behind the count. Connectors append theirs (stuck orders, unreconciled
+        payments...); the core counts drift left open by reconciliation."""
         self.ensure_one()
         drift = self.env["integration.reconciliation.line"].sudo()
         domain = [("backend_id", "=", self.id), ("state", "=", "open")]
