@@ -47,6 +47,7 @@ DEFAULTS = {
     "lease_seconds": 300,
     "retention_days": 30,
     "unexpected_retries": 3,  # unknown exceptions are retried this many times, then failed
+    "retry_horizon_hours": 72,  # a vendor outage is waited out this long (Stripe retries 3 days)
     "max_body_bytes": 1024 * 1024,
     "parallel_workers": 1,
 }

@@ -1,6 +1,8 @@
 """What a handler raises; the event engine turns each class into a state.
 
 RetryableError   -> `retry` with backoff (the vendor or a lock is temporarily unavailable)
+  VendorUnavailable -> `retry` until the backend's retry horizon (the vendor is down: an
+                     outage is waited out for as long as the vendor itself would retry)
 PermanentError   -> `failed`: a person must fix the data, then replay
   MappingError   -> `failed`: an Odoo record the payload refers to is missing or ambiguous
   PayloadError   -> `failed`: the payload does not have the expected shape
@@ -23,6 +25,10 @@ class RetryableError(IntegrationError):
     def __init__(self, message, *, retry_after=None, record=None):
         super().__init__(message, record=record)
         self.retry_after = retry_after  # seconds; a vendor's Retry-After wins over backoff
+
+
+class VendorUnavailable(RetryableError):
+    """The connected system does not answer (timeouts, 5xx): wait it out up to the horizon."""
 
 
 class PermanentError(IntegrationError):

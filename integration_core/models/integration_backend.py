@@ -220,6 +220,11 @@ class IntegrationBackend(models.Model):
         Raise the classes of `exceptions.py`; the queue turns them into states."""
         raise PermanentError(self.env._("No connector handles events of backends of kind %s.", self.kind))
 
+    def _retry_horizon_hours(self):
+        """How long an outage of this vendor is waited out before a row goes dead (hook: match
+        the vendor's own retry window)."""
+        return self.env["integration.queue.mixin"]._engine_settings()["retry_horizon_hours"]
+
     def _pull_changes(self):
         """Ingest what changed remotely since the last pull as events of source `pull` (hook)."""
         return None
@@ -419,7 +424,10 @@ class IntegrationBackend(models.Model):
         """A transport error, 5xx or 429. 429 slows the sender down; the others count
         towards pausing the backend."""
         if error.status == 429:
+            # The vendor answered (it is up, only busy): slow down, and a probe that got a 429
+            # closes the circuit rather than leaving it half open.
             self._rate_limiter().pause(error.retry_after or 1.0)
+            self._outbound_succeeded()
             return
         breaker = self._circuit()
         opened = breaker.record_failure()

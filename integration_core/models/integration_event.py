@@ -207,6 +207,7 @@ class IntegrationEvent(models.Model):
                 "state": "pending",
                 "next_attempt_at": now,
                 "attempts": 0,
+                "lease_expiries": 0,
                 "lease_until": False,
                 "ignore_reason": False,
             }

@@ -6,6 +6,7 @@ Each queue supplies only its handler (`_run_handler`) and what "done" writes
 (`_done_values`), plus optional hooks around them (`_postponed`, `_after_outcome`)."""
 
 import logging
+import math
 import random
 import time
 import traceback
@@ -24,12 +25,13 @@ from ..const import (
     SETTINGS_PREFIX,
     SETTLED_STATES,
 )
-from ..exceptions import IntegrationError, MappingError, PayloadError, RetryableError
+from ..exceptions import IntegrationError, MappingError, PayloadError, RetryableError, VendorUnavailable
 from ..lib.backoff import retry_delay
 from ..lib.http_client import TransientHttpError, VendorHttpError
 from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
 
 _logger = logging.getLogger(__name__)
+MAX_LEASE_EXPIRIES = 2  # a row whose worker died twice while running it goes dead
 
 
 class IntegrationQueueMixin(models.AbstractModel):
@@ -55,6 +57,11 @@ class IntegrationQueueMixin(models.AbstractModel):
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
     is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
     attempts = fields.Integer(readonly=True, default=0)
+    lease_expiries = fields.Integer(
+        readonly=True,
+        default=0,
+        help="Times the row's worker stopped before it finished (its lease ran out).",
+    )
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     lease_until = fields.Datetime(readonly=True)
     error_class = fields.Selection(ERROR_CLASSES, readonly=True)
@@ -207,12 +214,12 @@ class IntegrationQueueMixin(models.AbstractModel):
     def _process(self, settings):
         """Run the handler of one claimed row inside a savepoint and record the outcome."""
         self.ensure_one()
-        if self.attempts > settings["max_attempts"]:
-            # Claimed again after its lease ran out, past the last attempt: its worker died
-            # while running it (every time). Stop here rather than crash another worker.
+        if self.lease_expiries >= MAX_LEASE_EXPIRIES:
+            # Claimed again after its lease ran out, again: its worker died while running it.
+            # Stop here rather than take down another worker.
             self._fail(
                 "unexpected",
-                self.env._("The worker processing it stopped before it finished, at every attempt."),
+                self.env._("The worker processing it stopped before it finished, twice."),
                 dead=True,
             )
             return
@@ -244,13 +251,15 @@ class IntegrationQueueMixin(models.AbstractModel):
 
     def _record_failure(self, settings, exc, tb, unexpected=False):
         """The one classification of a failed attempt, for both queues (docs/connectors.md)."""
-        if isinstance(exc, RetryableError):
-            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
-        elif isinstance(exc, TransientHttpError):
-            message = self.env._(
+        if isinstance(exc, VendorUnavailable | TransientHttpError):
+            message = exc.message if isinstance(exc, VendorUnavailable) else self.env._(
                 "%(backend)s did not answer: %(error)s", backend=self.backend_id.name, error=exc
-            )
-            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after)
+            )  # fmt: skip
+            # An outage is waited out up to the horizon, however many attempts it takes.
+            horizon = self.create_date + timedelta(hours=self.backend_id._retry_horizon_hours())
+            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after, until=horizon)
+        elif isinstance(exc, RetryableError):
+            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
         elif isinstance(exc, VendorHttpError):
             message = self.env._(
                 "%(backend)s refused the request (HTTP %(status)s): %(body)s",
@@ -350,7 +359,8 @@ class IntegrationQueueMixin(models.AbstractModel):
                 )
                 UPDATE %(table)s ev
                    SET state = 'processing', lease_until = %(lease)s,
-                       attempts = COALESCE(ev.attempts, 0) + 1, write_date = %(now)s
+                       attempts = COALESCE(ev.attempts, 0) + 1, write_date = %(now)s,
+                       lease_expiries = COALESCE(ev.lease_expiries, 0) + (ev.state = 'processing')::int
                   FROM ready
                  WHERE ev.id = ready.id
              RETURNING ev.id
@@ -367,12 +377,17 @@ class IntegrationQueueMixin(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------ outcomes
-    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None):
-        if self.attempts >= settings["max_attempts"]:
+    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None, until=None):
+        """Retry with backoff; dead at `max_attempts`, or, when `until` is given, once that
+        time has passed (whatever the attempts)."""
+        now = fields.Datetime.now()
+        if (now >= until) if until else self.attempts >= settings["max_attempts"]:
             self._fail(error_class, message, tb=tb, dead=True)
             return
         delay = retry_delay(self.attempts, settings["backoff_base"], settings["backoff_cap"], retry_after)
-        due = fields.Datetime.now() + timedelta(seconds=delay)
+        # Whole seconds, rounded up: the claim compares with Odoo's now(), which has none, so a
+        # wake-up at the exact due time must find the row due.
+        due = now + timedelta(seconds=math.ceil(delay))
         self.write(
             {
                 "state": "retry",

@@ -1,7 +1,5 @@
 """One drift found by a reconciliation run, and what a person does about it."""
 
-import json
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 

@@ -132,4 +132,4 @@ class TestFailureContract(VendorHostsMixin, IntegrationCaseMixin, TransactionCas
         with self._later(1200):
             self._process_events()
         self.assertEqual(event.state, "dead")
-        self.assertIn("stopped before it finished", event.error_message)
+        self.assertIn("stopped before it finished, twice", event.error_message)
