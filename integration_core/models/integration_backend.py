@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import requests
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, mute_logger
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
@@ -159,10 +160,18 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_activate(self):
+        self._check_manager()
         self.write({"state": "active"})
 
     def action_pause(self):
+        self._check_manager()
         self.write({"state": "paused"})
+
+    def _check_manager(self):
+        """Configuration actions (and any that makes Odoo call a vendor) are for Integration
+        Managers: a button hidden from users is still callable over RPC."""
+        if not (self.env.su or self.env.user.has_group("integration_core.group_integration_manager")):
+            raise AccessError(self.env._("Only Integration Managers can do this on %s.", self.display_name))
 
     def action_open_events(self):
         return self._events_action(self.env._("Events"), [])
@@ -315,6 +324,10 @@ class IntegrationBackend(models.Model):
             self._lock_for_update(record)
             record.write(values)
             return record
+        if "company_id" in record._fields and "company_id" not in values:
+            # A record a company's backend brings in belongs to that company: the other
+            # companies' users do not see it (contacts are shared by default in Odoo).
+            values = {**values, "company_id": self.company_id.id}
         return record.create(values)
 
     def _lock_for_update(self, records):

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..const import (
     EVENT_SOURCES,
@@ -97,6 +97,25 @@ class IntegrationEvent(models.Model):
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
         and 50 concurrent copies of one delivery still make one row."""
         now = fields.Datetime.now()
+        # Muted: when concurrent copies collide, Odoo would log the statement with its
+        # parameters (the whole payload: customer data, card numbers) at ERROR level.
+        with mute_logger("odoo.sql_db"):
+            self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
+        row = self.env.cr.fetchone()
+        if row:
+            if trigger:
+                self._trigger_processing()
+            return row[0], True
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
+                backend.id,
+                envelope.external_event_id,
+            )
+        )
+        return self.env.cr.fetchone()[0], False
+
+    def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now):
         self.env.cr.execute(
             SQL(
                 """
@@ -127,19 +146,6 @@ class IntegrationEvent(models.Model):
                 uid=self.env.uid or 1,
             )
         )
-        row = self.env.cr.fetchone()
-        if row:
-            if trigger:
-                self._trigger_processing()
-            return row[0], True
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
-                backend.id,
-                envelope.external_event_id,
-            )
-        )
-        return self.env.cr.fetchone()[0], False
 
     # ------------------------------------------------------------------ processing
     @api.model
