@@ -33,6 +33,7 @@ EVENT_SOURCES = [
 
 ERROR_CLASSES = [
     ("retryable", "Temporary"),
+    ("waiting", "Waiting for a record"),
     ("permanent", "Business rule"),
     ("mapping", "Missing mapping"),
     ("payload", "Bad payload"),

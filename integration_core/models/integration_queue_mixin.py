@@ -25,7 +25,14 @@ from ..const import (
     SETTINGS_PREFIX,
     SETTLED_STATES,
 )
-from ..exceptions import IntegrationError, MappingError, PayloadError, RetryableError, VendorUnavailable
+from ..exceptions import (
+    IntegrationError,
+    MappingError,
+    PayloadError,
+    RetryableError,
+    VendorUnavailable,
+    WaitingFor,
+)
 from ..lib.backoff import retry_delay
 from ..lib.http_client import TransientHttpError, VendorHttpError
 from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
@@ -64,6 +71,9 @@ class IntegrationQueueMixin(models.AbstractModel):
     )
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     lease_until = fields.Datetime(readonly=True)
+    waiting_for = fields.Char(
+        readonly=True, help="The entity whose record this row waits for (e.g. the order of a refund)."
+    )
     error_class = fields.Selection(ERROR_CLASSES, readonly=True)
     error_message = fields.Text(string="Problem", readonly=True)
     error_traceback = fields.Text(readonly=True)
@@ -71,6 +81,7 @@ class IntegrationQueueMixin(models.AbstractModel):
 
     # What the claim query walks: queued rows in order, and unsettled rows per entity.
     _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
+    _waiting_idx = models.Index("(backend_id, waiting_for) WHERE waiting_for IS NOT NULL")
     _entity_idx = models.Index(
         "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
     )
@@ -243,15 +254,19 @@ class IntegrationQueueMixin(models.AbstractModel):
                     "error_class": False,
                     "error_message": False,
                     "error_traceback": False,
+                    "waiting_for": False,
                     **self._done_values(result),
                 }
             )
+            self._wake_waiting()
         self.env["integration.audit"]._log_calls(calls)
         self._after_outcome(result, error, int((time.monotonic() - started) * 1000))
 
     def _record_failure(self, settings, exc, tb, unexpected=False):
         """The one classification of a failed attempt, for both queues (docs/connectors.md)."""
-        if isinstance(exc, VendorUnavailable | TransientHttpError):
+        if isinstance(exc, WaitingFor):
+            self._wait_for(settings, exc)
+        elif isinstance(exc, VendorUnavailable | TransientHttpError):
             message = exc.message if isinstance(exc, VendorUnavailable) else self.env._(
                 "%(backend)s did not answer: %(error)s", backend=self.backend_id.name, error=exc
             )  # fmt: skip
@@ -399,6 +414,57 @@ class IntegrationQueueMixin(models.AbstractModel):
             }
         )
         self._trigger_processing(due)
+
+    def _wait_for(self, settings, exc):
+        """Wait for what the handler needs (see WaitingFor) without spending an attempt:
+        checked again on a slowly growing interval, and at once when an event of that entity
+        is done; dead once the retry horizon has passed."""
+        now = fields.Datetime.now()
+        horizon = self.create_date + timedelta(hours=self.backend_id._retry_horizon_hours())
+        if now >= horizon:
+            self._fail("waiting", exc.message, dead=True)
+            return
+        waited = (now - self.create_date).total_seconds()
+        delay = min(settings["backoff_cap"], max(settings["backoff_base"], waited / 2))
+        due = now + timedelta(seconds=math.ceil(delay))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET attempts = GREATEST(attempts - 1, 0) WHERE id = %s",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["attempts"])
+        self.write(
+            {
+                "state": "retry",
+                "next_attempt_at": due,
+                "lease_until": False,
+                "waiting_for": exc.entity_key,
+                "error_class": "waiting",
+                "error_message": exc.message,
+                "error_traceback": False,
+            }
+        )
+        self._trigger_processing(due)
+
+    def _wake_waiting(self):
+        """Rows waiting for this row's entity (same backend) are due now."""
+        if not self.entity_key:
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %s SET next_attempt_at = %s
+                    WHERE waiting_for = %s AND backend_id = %s AND state = 'retry' RETURNING id""",
+                SQL.identifier(self._table),
+                fields.Datetime.now(),
+                self.entity_key,
+                self.backend_id.id,
+            )
+        )
+        if self.env.cr.fetchall():
+            self.invalidate_model(["next_attempt_at"])
+            self._trigger_processing()
 
     def _fail(self, error_class, message, tb=None, dead=False):
         if dead:
