@@ -49,6 +49,7 @@ DEFAULTS = {
     "retention_days": 30,
     "unexpected_retries": 3,  # unknown exceptions are retried this many times, then failed
     "retry_horizon_hours": 72,  # a vendor outage is waited out this long (Stripe retries 3 days)
+    "health_stall_minutes": 10,  # /integration/health: due rows and nothing done this long
     "max_body_bytes": 1024 * 1024,
     "parallel_workers": 1,
 }

@@ -15,6 +15,7 @@ from ..exceptions import PayloadError, SignatureError, SourceNotAllowed
 from ..lib.delivery import FORM_TYPES, Delivery
 from ..lib.masking import mask_headers
 from ..lib.prometheus import render as render_prometheus
+from ..tools import cron_watchdog
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class IntegrationWebhookController(http.Controller):
     )
     def receive(self, webhook_uuid, **_params):
         started = time.monotonic()
+        cron_watchdog.ensure_started()  # processing must outlive a database restart
         if not request.db:
             # Odoo serves the request without a database when it cannot open one (it is down,
             # or not selected): the route is server-wide for this answer. Nothing is stored
@@ -124,6 +126,21 @@ class IntegrationWebhookController(http.Controller):
         if getattr(raw, "_cached_data", None) is None:
             raw._cached_data = raw.stream.read(limit + 1)
         return raw._cached_data
+
+    @http.route(
+        "/integration/health", type="http", auth="none", methods=["GET"], readonly=True, save_session=False
+    )
+    def health(self):
+        """For a supervisor or load balancer: 503 when events or messages are due and nothing
+        has moved for a while (processing stalled, e.g. a cron thread that died when the
+        database restarted); counts only, nothing about the data."""
+        if not request.db:
+            return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
+        report = request.env(user=1)["integration.backend"]._health_report()
+        status = 503 if report["stalled"] else 200
+        return request.make_response(
+            json.dumps(report), headers=[("Content-Type", "application/json")], status=status
+        )
 
     @http.route(
         "/integration/metrics", type="http", auth="bearer", methods=["GET"], readonly=True, save_session=False

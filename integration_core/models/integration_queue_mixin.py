@@ -35,6 +35,7 @@ from ..exceptions import (
 )
 from ..lib.backoff import retry_delay
 from ..lib.http_client import TransientHttpError, VendorHttpError
+from ..tools import cron_watchdog
 from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
 
 _logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ class IntegrationQueueMixin(models.AbstractModel):
         (`_process`), repeat until the queue is empty or Odoo's time budget for the run is
         spent. The batch in hand is always finished; then Odoo calls again (or reschedules
         the job at once) because we report work remaining."""
+        cron_watchdog.ensure_started()
         settings = self._engine_settings()
         cron = self.env["ir.cron"]
         while True:
