@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL
 
 from ..const import (
     EVENT_SOURCES,
@@ -97,10 +97,7 @@ class IntegrationEvent(models.Model):
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
         and 50 concurrent copies of one delivery still make one row."""
         now = fields.Datetime.now()
-        # Muted: when concurrent copies collide, Odoo would log the statement with its
-        # parameters (the whole payload: customer data, card numbers) at ERROR level.
-        with mute_logger("odoo.sql_db"):
-            self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
+        self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
         row = self.env.cr.fetchone()
         if row:
             if trigger:
@@ -116,6 +113,8 @@ class IntegrationEvent(models.Model):
         return self.env.cr.fetchone()[0], False
 
     def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now):
+        # log_exceptions=False: when concurrent copies collide, Odoo would log the statement
+        # with its parameters (the whole payload: customer data, card numbers) at ERROR level.
         self.env.cr.execute(
             SQL(
                 """
@@ -144,7 +143,8 @@ class IntegrationEvent(models.Model):
                 headers=json.dumps(headers, sort_keys=True),
                 corr=correlation_id,
                 uid=self.env.uid or 1,
-            )
+            ),
+            log_exceptions=False,
         )
 
     # ------------------------------------------------------------------ processing
