@@ -206,7 +206,12 @@ class IntegrationEvent(models.Model):
         todo = self.filtered(lambda e: e.state != "processing")
         return todo._requeue("replayed by %s")
 
+    def _close_dead_alerts(self, why):
+        for event in self.filtered(lambda e: e.state == "dead"):
+            event.backend_id._close_alerts(event.backend_id._dead_summary(event), why)
+
     def _requeue(self, reason):
+        self._close_dead_alerts(self.env._("Sent back to the queue by %s.", self.env.user.name))
         now = fields.Datetime.now()
         self.sudo().write(
             {
@@ -226,6 +231,9 @@ class IntegrationEvent(models.Model):
     def _ignore(self, reason):
         self._check_manager()
         todo = self.filtered(lambda e: e.state not in ("done", "processing"))
+        todo._close_dead_alerts(
+            self.env._("Ignored by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+        )
         todo.sudo().write({"state": "ignored", "ignore_reason": reason, "lease_until": False})
         for event in todo:
             self.env["integration.audit"]._log_event(
