@@ -318,6 +318,7 @@ class IntegrationBackend(models.Model):
                 {
                     "move_type": "entry",
                     "journal_id": journal.id,
+                    "partner_id": partner.id if partner else False,
                     "date": date,
                     "ref": ref,
                     "line_ids": [
