@@ -151,18 +151,12 @@ class Dispute(StripeModel):
     evidence_details: EvidenceDetails = EvidenceDetails()
     balance_transactions: list[BalanceTransaction] = []
 
-    @property
-    def is_inquiry(self):
-        return self.status.startswith("warning_")
-
 
 class Payout(StripeModel):
     id: str = Field(pattern=r"^po_")
     amount: Minor
     currency: str = Field(min_length=3)
-    status: str = ""
     arrival_date: UnixTime = None
-    balance_transaction: ExpandableId = None
 
 
 class TaxAmount(StripeModel):
@@ -185,7 +179,6 @@ class DiscountAmount(StripeModel):
 class InvoiceLine(StripeModel):
     amount: Minor
     description: str | None = None
-    quantity: int | None = None
     discount_amounts: Annotated[list[DiscountAmount], BeforeValidator(lambda v: v or [])] = []
     tax_amounts: Annotated[list[TaxAmount], BeforeValidator(lambda v: v or [])] = []  # < 2025-03-31
     taxes: Annotated[list[TaxAmount], BeforeValidator(lambda v: v or [])] = []  # >= 2025-03-31
@@ -207,11 +200,7 @@ class Invoice(StripeModel):
     created: UnixTime = None
     due_date: UnixTime = None
     lines: Annotated[list[InvoiceLine], BeforeValidator(_list_of)] = Field(min_length=1)
-    subtotal: Minor | None = None
-    total: Minor
-    total_discount_amounts: Annotated[list[DiscountAmount], BeforeValidator(lambda v: v or [])] = []
-    total_tax_amounts: Annotated[list[TaxAmount], BeforeValidator(lambda v: v or [])] = []
-    total_taxes: Annotated[list[TaxAmount], BeforeValidator(lambda v: v or [])] = []
+    total: Minor  # checked against the Odoo copy to the cent
 
 
 class InvoicePaymentTarget(StripeModel):
@@ -226,9 +215,6 @@ class InvoicePayment(StripeModel):
     id: str
     object: Literal["invoice_payment"] = "invoice_payment"
     invoice: ExpandableId
-    amount_paid: Minor | None = None
-    currency: str = ""
-    status: str = ""
     payment: InvoicePaymentTarget = InvoicePaymentTarget()
 
     @property
@@ -236,24 +222,15 @@ class InvoicePayment(StripeModel):
         return self.payment.payment_intent or self.payment.charge
 
 
-class CustomerDetails(StripeModel):
-    email: str | None = None
-
-
 class CheckoutSession(StripeModel):
     id: str = Field(pattern=r"^cs_")
     object: Literal["checkout.session"] = "checkout.session"
     mode: str = "payment"
-    status: str | None = None
     payment_status: str
     amount_total: Minor | None = None
     currency: str | None = None
-    customer: ExpandableId = None
-    customer_email: str | None = None
-    customer_details: CustomerDetails | None = None
     client_reference_id: str | None = None
     payment_intent: ExpandableId = None
-    invoice: ExpandableId = None
     metadata: Metadata = {}
 
 

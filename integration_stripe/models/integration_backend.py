@@ -382,6 +382,8 @@ class IntegrationBackend(models.Model):
                     )
                 )
             lines.append((exchange, -difference, company.currency_id, -difference))
+        if txn.exchange_rate:
+            ref = f"{ref} ({currency.name}/{settlement.name} {txn.exchange_rate} at Stripe)"
         return self._stripe_entry(journal, date, ref, lines, partner=partner)
 
     def _stripe_book_fee(self, event, txn, source_id, partner):

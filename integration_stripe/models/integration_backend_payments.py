@@ -266,6 +266,11 @@ class IntegrationBackend(models.Model):
                 return pending
             event._note_result(self.env._("The payment failed before anything was booked."))
             return None
+        if session.mode != "payment":
+            event._note_result(
+                self.env._("Checkout Session %s is not a payment: nothing booked.", session.id)
+            )
+            return None
         if session.payment_status != "unpaid" or event.event_type != "checkout.session.completed":
             booked = self._stripe_booked(key)
             event._note_result(

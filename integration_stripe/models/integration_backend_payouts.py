@@ -129,6 +129,11 @@ class IntegrationBackend(models.Model):
             account = self._stripe_payout_account()
         else:
             account = self._stripe_required_account(field_name)
+        return self._stripe_transaction_entry(event, txn, account, f"Stripe {txn.type} {txn.id}")
+
+    def _stripe_transaction_entry(self, event, txn, account, ref, partner=None):
+        """One entry for one balance transaction, bound to it: the Stripe journal moves by its
+        `net`, `account` takes its `amount`, the fee account its `fee`."""
         currency = self._currency_for(txn.currency)
         journal = self._stripe_journal(currency)
         amount, fee, net = (self._stripe_amount(v, currency) for v in (txn.amount, txn.fee, txn.net))
@@ -136,9 +141,7 @@ class IntegrationBackend(models.Model):
         if fee:
             lines.append((self._stripe_required_account("stripe_fee_account_id"), fee, currency))
         lines.append((journal.default_account_id, net, currency))
-        move = self._stripe_entry(
-            journal, self._stripe_date(txn.created), f"Stripe {txn.type} {txn.id}", lines
-        )
+        move = self._stripe_entry(journal, self._stripe_date(txn.created), ref, lines, partner=partner)
         self._stripe_bind(move, txn.id, event)
         return move
 

@@ -202,23 +202,10 @@ class IntegrationBackend(models.Model):
         booked = self._stripe_bound("account.move", txn.id)
         if booked:
             return booked
-        currency = self._currency_for(txn.currency)
-        journal = self._stripe_journal(currency)
-        amount, fee, net = (self._stripe_amount(v, currency) for v in (txn.amount, txn.fee, txn.net))
         label = self.env._("withdrawn") if txn.amount < 0 else self.env._("reinstated")
-        lines = [(dispute_account, -amount, currency)]
-        if fee:
-            lines.append((self._stripe_required_account("stripe_fee_account_id"), fee, currency))
-        lines.append((journal.default_account_id, net, currency))
-        move = self._stripe_entry(
-            journal,
-            self._stripe_date(txn.created),
-            f"Stripe dispute {dispute.id} {label} {txn.id}",
-            lines,
-            partner=partner,
+        return self._stripe_transaction_entry(
+            event, txn, dispute_account, f"Stripe dispute {dispute.id} {label} {txn.id}", partner
         )
-        self._stripe_bind(move, txn.id, event)
-        return move
 
     def _stripe_dispute_lost(self, event, dispute, dispute_account, partner):
         closing_id = f"{dispute.id}:lost"
