@@ -535,6 +535,7 @@ class IntegrationBackend(models.Model):
     def action_stripe_check_key(self):
         """Read the Stripe account with the secret key; show which webhook events to enable."""
         self.ensure_one()
+        self._check_manager()  # it calls Stripe
         try:
             account = self._stripe_client().account()
         except (MappingError, TransientHttpError, VendorHttpError) as exc:
