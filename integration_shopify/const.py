@@ -6,7 +6,15 @@ ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancel
 REFUND_TOPICS = ("refunds/create",)
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
 PRODUCT_TOPICS = ("products/create", "products/update")
-HANDLED_TOPICS = ORDER_TOPICS + REFUND_TOPICS + CUSTOMER_TOPICS + PRODUCT_TOPICS
+FULFILLMENT_TOPICS = ("fulfillments/create", "fulfillments/update")
+# topic -> the typed payload (lib/schemas.py) its handler reads
+TOPIC_RESOURCES = {
+    **dict.fromkeys(ORDER_TOPICS, "order"),
+    **dict.fromkeys(REFUND_TOPICS, "refund"),
+    **dict.fromkeys(CUSTOMER_TOPICS, "customer"),
+    **dict.fromkeys(PRODUCT_TOPICS, "product"),
+    **dict.fromkeys(FULFILLMENT_TOPICS, "fulfillment"),
+}
 
 # Webhook subscriptions the "Check and register webhooks" button creates (GraphQL enum names).
 WEBHOOK_SUBSCRIPTIONS = {
@@ -19,6 +27,8 @@ WEBHOOK_SUBSCRIPTIONS = {
     "customers/update": "CUSTOMERS_UPDATE",
     "products/create": "PRODUCTS_CREATE",
     "products/update": "PRODUCTS_UPDATE",
+    "fulfillments/create": "FULFILLMENTS_CREATE",
+    "fulfillments/update": "FULFILLMENTS_UPDATE",
 }
 
 # financial_status values of an order whose money Shopify has collected.
@@ -27,6 +37,10 @@ PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 TAX_POLICIES = [
     ("shopify", "Shopify's tax lines (fixed amounts)"),
     ("map", "Map Shopify tax rates to Odoo taxes"),
+]
+INVOICE_CURRENCIES = [
+    ("presentment", "Currency the customer paid (presentment)"),
+    ("shop", "Shop currency"),
 ]
 ORDER_TRIGGERS = [
     ("any", "Every order"),

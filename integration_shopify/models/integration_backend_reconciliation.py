@@ -4,6 +4,7 @@ import json
 import time
 
 from odoo import models
+from odoo.addons.integration_core.lib.money import exponent
 
 from ..const import (
     PAID_STATUSES,
@@ -32,12 +33,7 @@ class IntegrationBackend(models.Model):
         for node in self._shopify_call(list, nodes):
             checked += 1
             rest = shopify_client.rest_order_from_graphql(node)
-            currency = (
-                self.env["res.currency"]
-                .with_context(active_test=False)
-                .search([("name", "=", rest["currency"])], limit=1)
-            )
-            order = parse_order(rest, currency.decimal_places if currency else 2)
+            order = parse_order(rest, exponent(rest["currency"]))
             remote_text = self._shopify_order_text(order.total_price, order.currency, order.financial_status,
                                                    order.cancelled)  # fmt: skip
             common = {
