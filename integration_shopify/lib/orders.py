@@ -106,6 +106,14 @@ class ShopifyOrder:
         return [line for line in self.lines if line.kind == "shipping"]
 
     @property
+    def lines_total(self):
+        """What the lines add up to: prices less discounts, plus the taxes unless included."""
+        taxes = sum((tax.amount for line in self.lines for tax in line.taxes), Decimal(0))
+        taxes += sum((tax.amount for tax in self.order_taxes), Decimal(0))
+        net = sum((line.subtotal - line.discount for line in self.lines), Decimal(0)) - self.order_discount
+        return net if self.taxes_included else net + taxes
+
+    @property
     def extras(self):
         return [line for line in self.lines if line.kind in ("duty", "tip")]
 

@@ -354,6 +354,7 @@ class IntegrationBackend(models.Model):
             self._shopify_cancel(sale, order)
             binder._bind(self, sale, order.id, order.updated_at)
             return sale
+        self._shopify_check_shop_money(shopify_order, order)
         wanted = self._shopify_line_values(order, currency)
         if sale:
             self._lock_for_update(sale)
@@ -464,6 +465,25 @@ class IntegrationBackend(models.Model):
                 backend=self.name,
             )
         )
+
+    def _shopify_check_shop_money(self, shopify_order, order):
+        """An order invoiced in the presentment currency: its lines in Shopify's shop_money
+        must add up to Shopify's shop_money total, to the cent, before Odoo books it."""
+        if order.shop_total is None:
+            return
+        shop = parse_order(shopify_order, self.company_id.currency_id.decimal_places, presentment=False)
+        if shop.lines_total != shop.total_price:
+            raise PermanentError(
+                self.env._(
+                    "Shopify order %(order)s: its lines add up to %(lines)s %(shop)s in the shop currency "
+                    "(shop_money), but Shopify's shop_money total is %(total)s %(shop)s. Check the "
+                    "order's amounts in Shopify, then replay.",
+                    order=order.name,
+                    lines=shop.lines_total,
+                    total=shop.total_price,
+                    shop=shop.currency,
+                )
+            )
 
     def _shopify_warehouse(self, location_ref):
         mapped = self.shopify_location_ids.filtered(lambda line: line.location_ref == location_ref)[:1]
@@ -593,10 +613,11 @@ class IntegrationBackend(models.Model):
                 "amount": float(payment.amount),
                 "currency_id": invoice.currency_id.id,
                 "journal_id": self._shopify_payment_journal(payment.gateway).id,
-                "outstanding_account_id": account.id,
                 "memo": invoice.name,
             }
         )
+        # written after the create, whose computes choose the journal's outstanding account
+        booked.outstanding_account_id = account
         booked.action_post()
         receivable = (booked.move_id.line_ids | invoice.line_ids).filtered(
             lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled

@@ -1,6 +1,7 @@
 from . import (
     test_catalog,
     test_fulfillment,
+    test_fulfillment_inbound,
     test_orders,
     test_reconciliation,
     test_refunds,
