@@ -7,6 +7,7 @@ REFUND_TOPICS = ("refunds/create",)
 CUSTOMER_TOPICS = ("customers/create", "customers/update")
 PRODUCT_TOPICS = ("products/create", "products/update")
 FULFILLMENT_TOPICS = ("fulfillments/create", "fulfillments/update")
+TRANSACTION_TOPICS = ("order_transactions/create",)
 # topic -> the typed payload (lib/schemas.py) its handler reads
 TOPIC_RESOURCES = {
     **dict.fromkeys(ORDER_TOPICS, "order"),
@@ -14,6 +15,7 @@ TOPIC_RESOURCES = {
     **dict.fromkeys(CUSTOMER_TOPICS, "customer"),
     **dict.fromkeys(PRODUCT_TOPICS, "product"),
     **dict.fromkeys(FULFILLMENT_TOPICS, "fulfillment"),
+    **dict.fromkeys(TRANSACTION_TOPICS, "transaction"),
 }
 
 # Webhook subscriptions the "Check and register webhooks" button creates (GraphQL enum names).
@@ -29,6 +31,7 @@ WEBHOOK_SUBSCRIPTIONS = {
     "products/update": "PRODUCTS_UPDATE",
     "fulfillments/create": "FULFILLMENTS_CREATE",
     "fulfillments/update": "FULFILLMENTS_UPDATE",
+    "order_transactions/create": "ORDER_TRANSACTIONS_CREATE",
 }
 
 # financial_status values of an order whose money Shopify has collected.
@@ -57,3 +60,4 @@ OUTBOUND_INVENTORY = "inventory.set"
 RECONCILE_PAGE_SIZE = 50
 INVENTORY_BATCH = 100  # quantities per inventorySetQuantities call
 IMPORT_PAGE_SIZE = 50
+PAYOUT_PULL_DAYS = 7  # the pull cron reads the payouts issued in the last days

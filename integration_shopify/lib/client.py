@@ -144,6 +144,33 @@ query Customers($first: Int!, $after: String) {
 """
 
 
+PAYOUTS = """
+query Payouts($first: Int!, $after: String, $query: String) {
+  shopifyPaymentsAccount {
+    payouts(first: $first, after: $after, query: $query) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id legacyResourceId issuedAt status net { amount currencyCode } }
+    }
+  }
+}
+"""
+
+BALANCE_TRANSACTIONS = """
+query PayoutTransactions($first: Int!, $after: String, $query: String) {
+  shopifyPaymentsAccount {
+    balanceTransactions(first: $first, after: $after, query: $query) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id type test sourceOrderTransactionId
+        amount { amount currencyCode } fee { amount currencyCode } net { amount currencyCode }
+        associatedPayout { id }
+      }
+    }
+  }
+}
+"""
+
+
 class ShopifyError(Exception):
     """Shopify answered with GraphQL errors or user errors."""
 
@@ -202,7 +229,7 @@ class ShopifyGraphQL:
             raise ShopifyError("; ".join(f"{e.get('field')}: {e.get('message')}" for e in user_errors))
         return result
 
-    def paginate(self, query, field, variables=None, page_size=50, sleep=None, max_throttled=5):
+    def paginate(self, query, field, variables=None, page_size=50, sleep=None, max_throttled=5, root=None):
         """Every node of connection `field`, page by page. Cost-throttled: a THROTTLED
         answer waits what Shopify asks and asks again; after each page, when the bucket
         holds less than the page cost, wait until it refills."""
@@ -218,7 +245,7 @@ class ShopifyGraphQL:
                 sleep(exc.retry_after)
                 continue
             throttled = 0
-            connection = data.get(field) or {}
+            connection = ((data.get(root) or {}) if root else data).get(field) or {}
             yield from connection.get("nodes") or []
             page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
@@ -234,6 +261,26 @@ class ShopifyGraphQL:
             f"updated_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
         )
         return self.paginate(ORDERS_UPDATED, "orders", {"query": search}, page_size, sleep)
+
+    def payouts(self, date_from, date_to, page_size=50, sleep=None):
+        """Shopify Payments payouts issued in [date_from, date_to] (naive UTC datetimes)."""
+        search = (
+            f"issued_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND issued_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
+        )
+        variables = {"query": search}
+        return self.paginate(PAYOUTS, "payouts", variables, page_size, sleep, root="shopifyPaymentsAccount")
+
+    def payout_transactions(self, payout_id, page_size=100, sleep=None):
+        """The balance transactions a payout settles (the payout's own transfer included)."""
+        variables = {"query": f"payments_transfer_id:{payout_id}"}
+        return self.paginate(
+            BALANCE_TRANSACTIONS,
+            "balanceTransactions",
+            variables,
+            page_size,
+            sleep,
+            root="shopifyPaymentsAccount",
+        )
 
 
 def refill_wait(cost):

@@ -175,20 +175,22 @@ def _refunded(order, amount):
     return quantities, money
 
 
-def _payments(order, amount):
-    """One payment per successful sale/capture; authorisations wait for their capture."""
-    payments = []
-    for index, transaction in enumerate(order.transactions):
-        if transaction.kind in BOOKED_KINDS and transaction.status == "success":
-            payments.append(
-                Payment(
-                    ref=transaction.id or f"{order.id}:{index}",
-                    gateway=transaction.gateway or "",
-                    amount=amount(transaction.amount, None, "transaction"),
-                    currency=(transaction.currency or "").upper(),
-                )
-            )
-    return payments
+def payment_of(transaction: schemas.Transaction, places=2, ref=None) -> Payment | None:
+    """The payment a transaction is: a successful sale or capture (an authorisation waits for
+    its capture; voids, refunds and failures book nothing)."""
+    if transaction.kind not in BOOKED_KINDS or transaction.status != "success":
+        return None
+    return Payment(
+        ref=transaction.id or ref or "",
+        gateway=transaction.gateway or "",
+        amount=_Amounts(places, True, False)(transaction.amount, None, "transaction"),
+        currency=(transaction.currency or "").upper(),
+    )
+
+
+def _payments(order, places):
+    payments = [payment_of(t, places, f"{order.id}:{index}") for index, t in enumerate(order.transactions)]
+    return [payment for payment in payments if payment]
 
 
 def invoicing_currency(order: schemas.Order, presentment=True):
@@ -288,7 +290,7 @@ def parse_order(payload, places=2, presentment=True) -> ShopifyOrder:
         gateway=(order.payment_gateway_names[:1] or [order.gateway or ""])[0] or order.gateway or "",
         location_id=order.location_id or "",
         shop_total=shop_total,
-        payments=_payments(order, _Amounts(places, True, False)),
+        payments=_payments(order, places),
         transactions_known=bool(order.transactions),
     )
 

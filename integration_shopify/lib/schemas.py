@@ -236,6 +236,39 @@ class Fulfillment(Schema):
     line_items: list[FulfillmentLineItem] = []
 
 
+class MoneyV2(Schema):
+    """GraphQL money: an amount and its currency."""
+
+    amount: Amount = Decimal(0)
+    currencyCode: str = ""  # Shopify's GraphQL names
+
+
+class Payout(Schema):
+    """A Shopify Payments payout (GraphQL `ShopifyPaymentsPayout`)."""
+
+    id: str
+    legacyResourceId: Id | None = None
+    issuedAt: str | None = None
+    status: str | None = None  # SCHEDULED, IN_TRANSIT, PAID, FAILED, CANCELED
+    net: MoneyV2
+
+    @property
+    def ref(self):
+        return self.legacyResourceId or self.id.rsplit("/", 1)[-1]
+
+
+class BalanceTransaction(Schema):
+    """One movement of the Shopify Payments balance (GraphQL `ShopifyPaymentsBalanceTransaction`)."""
+
+    id: str
+    type: str | None = None  # CHARGE, REFUND, ADJUSTMENT, DISPUTE, PAYOUT, ...
+    test: bool = False
+    sourceOrderTransactionId: Id | None = None
+    amount: MoneyV2
+    fee: MoneyV2 | None = None
+    net: MoneyV2
+
+
 class Ignored(Schema):
     """The body of a topic this connector stores and acknowledges but does not act on."""
 
@@ -246,8 +279,9 @@ RESOURCES: dict[str, type[Schema]] = {
     "customer": Customer,
     "product": Product,
     "fulfillment": Fulfillment,
+    "transaction": Transaction,
 }
-Resource = Literal["order", "refund", "customer", "product", "fulfillment"]
+Resource = Literal["order", "refund", "customer", "product", "fulfillment", "transaction"]
 
 
 def unwrap(payload: Any, resource: str) -> dict:

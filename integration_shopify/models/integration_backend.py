@@ -27,10 +27,12 @@ from ..const import (
     ORDER_TOPICS,
     ORDER_TRIGGERS,
     PAID_STATUSES,
+    PAYOUT_PULL_DAYS,
     PRODUCT_TOPICS,
     REFUND_TOPICS,
     TAX_POLICIES,
     TOPIC_RESOURCES,
+    TRANSACTION_TOPICS,
     WEBHOOK_SUBSCRIPTIONS,
 )
 from ..lib import client as shopify_client
@@ -103,6 +105,28 @@ class IntegrationBackend(models.Model):
         help="Payments by Shopify gift card settle the invoice against this account (the gift "
         "card was a liability since it was sold), not a bank journal.",
     )
+    shopify_payouts = fields.Boolean(
+        string="Shopify Payments Payouts",
+        help="Read Shopify Payments payouts and their balance transactions: fees booked, each payout "
+        "checked against what its transactions add up to (reconciliation and the pull cron).",
+    )
+    shopify_fee_account_id = fields.Many2one(
+        "account.account", string="Shopify Payments Fee Account", check_company=True
+    )
+    shopify_payout_account_id = fields.Many2one(
+        "account.account",
+        string="Payout Transfer Account",
+        check_company=True,
+        help="Payouts leave Shopify Payments to this account (the company's internal transfer "
+        "account when empty), where the bank statement line of the payout is matched.",
+    )
+    shopify_payout_ids = fields.One2many("integration.shopify.payout", "backend_id", string="Shopify Payouts")
+    shopify_pay_by_transaction = fields.Boolean(
+        string="Payments from Transactions",
+        help="Book one payment per order_transactions/create webhook (split payments, gift cards, "
+        "captures). When off, a paid order without its transactions is paid through its gateway "
+        "in one payment.",
+    )
     shopify_invoice_currency = fields.Selection(
         INVOICE_CURRENCIES,
         string="Invoice Currency",
@@ -139,6 +163,14 @@ class IntegrationBackend(models.Model):
         if self.kind != "shopify":
             return super()._reconcile_supported()
         return True
+
+    def _pull_changes(self):
+        if self.kind != "shopify":
+            return super()._pull_changes()
+        if self.shopify_payouts:
+            now = fields.Datetime.now()
+            self._shopify_pull_payouts(now - timedelta(days=PAYOUT_PULL_DAYS), now)
+        return None
 
     def _source_url(self, event):
         if event.backend_id.kind != "shopify" or not self.shopify_shop_domain or not event.entity_key:
@@ -208,6 +240,10 @@ class IntegrationBackend(models.Model):
             return data.order_id or "", data.created_at
         if resource == "fulfillment":
             return data.order_id, data.updated_at or data.created_at
+        if resource == "transaction":
+            # not the order's key: a transaction that waits for its invoice must not hold up
+            # the order's own events behind it
+            return f"transaction:{data.order_id or ''}", data.processed_at or data.created_at
         if resource in ("customer", "product"):
             return f"{resource}:{data.id}", data.updated_at
         return data.id, data.updated_at
@@ -237,6 +273,7 @@ class IntegrationBackend(models.Model):
             (CUSTOMER_TOPICS, self._shopify_apply_customer),
             (PRODUCT_TOPICS, self._shopify_apply_product),
             (FULFILLMENT_TOPICS, self._shopify_apply_fulfillment),
+            (TRANSACTION_TOPICS, self._shopify_apply_transaction),
         ):
             handlers.update(dict.fromkeys(topics, handler))
         return handlers

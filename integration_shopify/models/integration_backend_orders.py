@@ -7,6 +7,7 @@ from odoo import Command, models
 from odoo.addons.integration_core.exceptions import (
     MappingError,
     PermanentError,
+    RetryableError,
 )
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -20,6 +21,7 @@ from ..lib.orders import (
     invoicing_currency,
     parse_order,
     parse_time,
+    payment_of,
 )
 
 
@@ -535,7 +537,7 @@ class IntegrationBackend(models.Model):
         )
         if order.transactions_known:
             self._shopify_book_transactions(invoices.filtered(lambda m: m.state == "posted")[:1], order)
-        elif unpaid:
+        elif unpaid and not self.shopify_pay_by_transaction:
             # the payload lists no transactions: the invoice is paid through the order's gateway
             self._shopify_register_payment(unpaid, order.gateway)
 
@@ -567,31 +569,71 @@ class IntegrationBackend(models.Model):
                 )
 
     def _shopify_book_transactions(self, invoice, order):
-        """One payment per successful sale/capture transaction, on its gateway's journal (gift
-        cards against the gift-card liability account); a transaction is booked once."""
-        binder = self.env["integration.external.id"]
+        """One payment per successful sale/capture transaction of the order."""
         for payment in order.payments:
-            if binder._record_for(self, "account.payment", payment.ref):
-                continue
-            if payment.currency and payment.currency != invoice.currency_id.name:
-                raise PermanentError(
-                    self.env._(
-                        "Shopify order %(order)s: transaction %(ref)s is in %(paid)s but the invoice is in "
-                        "%(invoiced)s. Set the backend's invoice currency to the one the customer paid "
-                        "in, then replay.",
-                        order=order.name,
-                        ref=payment.ref,
-                        paid=payment.currency,
-                        invoiced=invoice.currency_id.name,
-                    )
-                )
-            if payment.gift_card:
-                booked = self._shopify_gift_card_payment(invoice, payment, order)
-            else:
-                booked = self._shopify_register_payment(invoice, payment.gateway, float(payment.amount))
-            binder._bind(self, booked, payment.ref, order.updated_at)
+            self._shopify_book_payment(invoice, payment, order.name, order.updated_at)
 
-    def _shopify_gift_card_payment(self, invoice, payment, order):
+    def _shopify_book_payment(self, invoice, payment, order_name, version=None):
+        """A transaction's payment on its gateway's journal (a gift card against the gift-card
+        liability account), booked once; the payment, or None when it was booked already."""
+        binder = self.env["integration.external.id"]
+        if binder._record_for(self, "account.payment", payment.ref):
+            return None
+        if payment.currency and payment.currency != invoice.currency_id.name:
+            raise PermanentError(
+                self.env._(
+                    "Shopify order %(order)s: transaction %(ref)s is in %(paid)s but the invoice is in "
+                    "%(invoiced)s. Set the backend's invoice currency to the one the customer paid "
+                    "in, then replay.",
+                    order=order_name,
+                    ref=payment.ref,
+                    paid=payment.currency,
+                    invoiced=invoice.currency_id.name,
+                )
+            )
+        if payment.gift_card:
+            booked = self._shopify_gift_card_payment(invoice, payment, order_name)
+        else:
+            booked = self._shopify_register_payment(invoice, payment.gateway, float(payment.amount))
+        binder._bind(self, booked, payment.ref, version)
+        return booked
+
+    def _shopify_apply_transaction(self, event, transaction):
+        """order_transactions/create (a schemas.Transaction): its payment on the order's posted
+        invoice; it waits (retry) while the order or its invoice is not in Odoo yet."""
+        binder = self.env["integration.external.id"]
+        sale = binder._record_for(self, "sale.order", transaction.order_id or "")
+        invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[
+            :1
+        ]
+        payment = payment_of(transaction, invoice.currency_id.decimal_places or 2)
+        if payment is None:
+            event._note_result(
+                self.env._(
+                    "Transaction %(ref)s (%(kind)s, %(status)s) books no payment.",
+                    ref=transaction.id,
+                    kind=transaction.kind or "-",
+                    status=transaction.status or "-",
+                )
+            )
+            return None
+        if not invoice:
+            raise RetryableError(
+                self.env._(
+                    "Transaction %(ref)s of Shopify order %(order)s waits for the order's invoice (its "
+                    "orders/paid event).",
+                    ref=transaction.id,
+                    order=transaction.order_id,
+                )
+            )
+        booked = self._shopify_book_payment(
+            invoice, payment, sale.client_order_ref or sale.name, parse_time(transaction.processed_at)
+        )
+        if booked is None:
+            event._note_result(self.env._("Transaction %s was already booked.", transaction.id))
+        return booked
+
+    def _shopify_gift_card_payment(self, invoice, payment, order_name):
         """A gift card settles the receivable against the gift-card liability (no bank money)."""
         account = self.shopify_gift_card_account_id
         if not account:
@@ -599,7 +641,7 @@ class IntegrationBackend(models.Model):
                 self.env._(
                     "Shopify order %(order)s was paid %(amount)s %(cur)s by gift card: set the gift card "
                     "liability account on backend %(backend)s (Shopify tab), then replay.",
-                    order=order.name,
+                    order=order_name,
                     amount=payment.amount,
                     cur=payment.currency or invoice.currency_id.name,
                     backend=self.name,

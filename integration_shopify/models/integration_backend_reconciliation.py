@@ -75,6 +75,8 @@ class IntegrationBackend(models.Model):
                         **common,
                     }
                 )
+        if self.shopify_payouts:
+            drifts += self._shopify_payout_drifts(run)
         run.checked_count = checked
         return drifts
 

@@ -3,6 +3,7 @@ from . import (
     test_fulfillment,
     test_fulfillment_inbound,
     test_orders,
+    test_payouts,
     test_reconciliation,
     test_refunds,
     test_security,

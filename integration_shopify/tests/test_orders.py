@@ -386,6 +386,33 @@ class TestShopifyOrderBooks(ShopifyCaseMixin, HttpCase):
         self.assertIn(invoice.payment_state, ("in_payment", "paid"))
         self.assertEqual(invoice.amount_residual, 0.0)
 
+    def test_transaction_webhooks_book_one_payment_each(self):
+        self.backend.shopify_pay_by_transaction = True
+        gift = dict(transaction(41, "sale", "gift_card", "100.00"), order_id=ORDER_ID)
+        early = self._deliver("order_transactions/create", gift)
+        self.assertEqual(early.state, "retry", "the order is not in Odoo yet: it waits")
+        order = balanced(order_fixture())
+        order.update(financial_status="paid")
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        invoice = self._sale_for(ORDER_ID).invoice_ids
+        self.assertEqual((invoice.state, invoice.amount_residual), ("posted", 608.94), "no payment guessed")
+        card = dict(transaction(42, "sale", "shopify_payments", "508.94"), order_id=ORDER_ID)
+        self.assertEqual(self._deliver("order_transactions/create", card).state, "done")
+        early.action_replay()
+        self._process_events()
+        self.assertEqual(early.state, "done", early.error_message)
+        payments = self._payments(invoice)
+        self.assertEqual(sorted(payments.mapped("amount")), [100.0, 508.94])
+        self.assertEqual(
+            payments.filtered(lambda p: p.amount == 100.0).outstanding_account_id, self.gift_account
+        )
+        self.assertEqual(invoice.amount_residual, 0.0)
+        again = self._deliver("order_transactions/create", card)
+        self.assertIn("already booked", again.result_note)
+        authorised = dict(transaction(43, "authorization", "shopify_payments", "1.00"), order_id=ORDER_ID)
+        self.assertIn("books no payment", self._deliver("order_transactions/create", authorised).result_note)
+        self.assertEqual(len(self._payments(invoice)), 2)
+
     def test_two_card_transactions_are_two_payments(self):
         order = balanced(order_fixture())
         order.update(financial_status="paid")

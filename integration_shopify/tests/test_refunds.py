@@ -7,6 +7,23 @@ from .common import ShopifyCaseMixin, balanced, order_fixture, refund_fixture
 ORDER_ID = 450789469
 
 
+def updated_after_refund(refund):
+    """The orders/updated Shopify sends after `refund` of the black iPod (shipping 7.50): the
+    line's current_quantity is 0 and the current total 210.48 lower (616.44 - 210.48)."""
+    updated = order_fixture()
+    updated["shipping_lines"][0]["price"] = "7.50"
+    balanced(updated)
+    updated.update(
+        financial_status="partially_refunded",
+        updated_at="2016-06-20T13:36:00-04:00",
+        refunds=[refund],
+        current_total_price="405.96",
+    )
+    for item in updated["line_items"]:
+        item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+    return updated
+
+
 @tagged("post_install", "-at_install")
 class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
     @classmethod
@@ -75,17 +92,7 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
 
         # Shopify then sends orders/updated: the refunded line's current_quantity is 0 and the
         # current total is lower; the sale order keeps what was sold (the refund is the credit note)
-        updated = order_fixture()
-        updated["shipping_lines"][0]["price"] = "7.50"
-        balanced(updated)
-        updated.update(
-            financial_status="partially_refunded",
-            updated_at="2016-06-20T13:36:00-04:00",
-            refunds=[self._partial_refund()],
-            current_total_price="405.96",  # 616.44 - 210.48
-        )
-        for item in updated["line_items"]:
-            item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+        updated = updated_after_refund(self._partial_refund())
         event = self._deliver("orders/updated", updated)
         self.assertEqual(event.state, "done", event.error_message)
         self.assertEqual(self._line(sale, "703073504").product_uom_qty, 1)
@@ -200,17 +207,7 @@ class TestShopifyRefundKinds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(self._open_quantity(sale, self.green), 1)
         self.assertFalse(sale.picking_ids.filtered(lambda p: p.picking_type_code == "incoming"))
         # the orders/updated that follows does not put it back
-        updated = order_fixture()
-        updated["shipping_lines"][0]["price"] = "7.50"
-        balanced(updated)
-        updated.update(
-            financial_status="partially_refunded",
-            updated_at="2016-06-20T13:36:00-04:00",
-            refunds=[self._refund("cancel")],
-            current_total_price="405.96",
-        )
-        for item in updated["line_items"]:
-            item["current_quantity"] = 0 if item["id"] == 703073504 else item["quantity"]
+        updated = updated_after_refund(self._refund("cancel"))
         self.assertEqual(self._deliver("orders/updated", updated).state, "done")
         self.assertEqual(self._open_quantity(sale, self.black), 0)
         picking = sale.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))

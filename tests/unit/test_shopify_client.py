@@ -138,8 +138,8 @@ def test_paginate_waits_when_throttled_and_when_the_bucket_runs_low():
 
 
 def test_graphql_products_and_customers_in_webhook_shape():
-    from integration_shopify.lib.client import rest_customer_from_graphql, rest_product_from_graphql
     from integration_shopify.lib import schemas
+    from integration_shopify.lib.client import rest_customer_from_graphql, rest_product_from_graphql
     from integration_shopify.lib.orders import customer_values, product_variants
 
     product = rest_product_from_graphql(

@@ -122,3 +122,29 @@ def test_restock_types_and_adjustments(refund):
     refund["restock"] = False
     refund["refund_line_items"][0].pop("restock_type")
     assert parse_refund(refund).lines[0].restock_type == "no_restock"
+
+
+def _usd(amount):
+    return {"amount": amount, "currencyCode": "USD"}
+
+
+def test_payout_facts_sum_fees_and_adjustments_to_the_cent():
+    from integration_shopify.lib.payouts import payout_facts
+
+    payout = schemas.Payout.model_validate(
+        {"id": "gid://shopify/ShopifyPaymentsPayout/9", "status": "PAID", "net": _usd("95.26")}
+    )
+    nodes = [("CHARGE", "100.00", "3.20", "96.80"), ("REFUND", "-10.00", "0.00", "-10.00"),
+             ("ADJUSTMENT", "8.46", "0.00", "8.46"), ("PAYOUT", "-95.26", "0.00", "-95.26")]  # fmt: skip
+    transactions = [
+        schemas.BalanceTransaction.model_validate(
+            {"id": str(i), "type": kind, "amount": _usd(a), "fee": _usd(f), "net": _usd(n)}
+        )
+        for i, (kind, a, f, n) in enumerate(nodes)
+    ]
+    facts = payout_facts(payout, transactions)
+    assert (facts.ref, facts.amount, facts.gross, facts.fees, facts.net, facts.count) == (
+        "9", Decimal("95.26"), Decimal("98.46"), Decimal("3.20"), Decimal("95.26"), 3)  # fmt: skip
+    assert facts.difference == 0
+    short = payout_facts(payout, transactions[:1])
+    assert short.difference == Decimal("-1.54")
