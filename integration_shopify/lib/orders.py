@@ -321,6 +321,7 @@ class ShopifyRefund:
     refunded: Decimal  # money returned to the customer (successful refund transactions)
     gateway: str
     currencies: set[str] = field(default_factory=set)  # of the refund transactions
+    payments: list[Payment] = field(default_factory=list)  # one per successful refund transaction
 
 
 def parse_refund(payload, places=2) -> ShopifyRefund:
@@ -364,11 +365,19 @@ def parse_refund(payload, places=2) -> ShopifyRefund:
             discrepancy += value + tax
     for ship in refund.refund_shipping_lines:
         shipping += amount(None, ship.subtotal_amount_set, "shipping refund")
-    refunded, gateway, currencies = Decimal(0), "", set()
+    refunded, gateway, currencies, payments = Decimal(0), "", set(), []
     for transaction in refund.transactions:
         if transaction.kind == "refund" and transaction.status in ("success", None):
             refunded += amount(transaction.amount, None, "refund transaction")
             gateway = gateway or transaction.gateway or ""
+            payments.append(
+                Payment(
+                    ref=transaction.id or "",
+                    gateway=transaction.gateway or "",
+                    amount=amount(transaction.amount, None, "refund transaction"),
+                    currency=(transaction.currency or "").upper(),
+                )
+            )
             if transaction.currency:
                 currencies.add(transaction.currency.upper())
     return ShopifyRefund(
@@ -383,6 +392,7 @@ def parse_refund(payload, places=2) -> ShopifyRefund:
         refunded=refunded,
         gateway=gateway,
         currencies=currencies,
+        payments=payments,
     )
 
 

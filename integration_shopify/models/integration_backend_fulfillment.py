@@ -117,7 +117,11 @@ class IntegrationBackend(models.Model):
             if fulfillment.tracking_number and done.shopify_tracking_number != fulfillment.tracking_number:
                 done.write(self._shopify_tracking_values(fulfillment))
             event._note_result(
-                self.env._("Fulfillment %s was already applied to %s.", fulfillment.id, done.name)
+                self.env._(
+                    "Fulfillment %(fulfillment)s was already applied to %(picking)s.",
+                    fulfillment=fulfillment.id,
+                    picking=done.name,
+                )
             )
             return done
         sale = binder._record_for(self, "sale.order", fulfillment.order_id)
@@ -136,7 +140,13 @@ class IntegrationBackend(models.Model):
             in (fulfillment.id, shopify_client.gid("Fulfillment", fulfillment.id))
         )
         if own:
-            event._note_result(self.env._("Fulfillment %s was made by Odoo (%s).", fulfillment.id, own.name))
+            event._note_result(
+                self.env._(
+                    "Fulfillment %(fulfillment)s was made by Odoo (%(picking)s).",
+                    fulfillment=fulfillment.id,
+                    picking=own.name,
+                )
+            )
             return own
         if fulfillment.status != "success":
             event._note_result(

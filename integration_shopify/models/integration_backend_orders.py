@@ -634,7 +634,8 @@ class IntegrationBackend(models.Model):
         return booked
 
     def _shopify_gift_card_payment(self, invoice, payment, order_name):
-        """A gift card settles the receivable against the gift-card liability (no bank money)."""
+        """A gift card settles the receivable against the gift-card liability (no bank money);
+        on a credit note, the refund goes back onto a gift card (the liability grows again)."""
         account = self.shopify_gift_card_account_id
         if not account:
             raise MappingError(
@@ -649,7 +650,7 @@ class IntegrationBackend(models.Model):
             )
         booked = self.env["account.payment"].create(
             {
-                "payment_type": "inbound",
+                "payment_type": "outbound" if invoice.move_type == "out_refund" else "inbound",
                 "partner_type": "customer",
                 "partner_id": invoice.commercial_partner_id.id,
                 "amount": float(payment.amount),

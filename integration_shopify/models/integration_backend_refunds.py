@@ -117,8 +117,13 @@ class IntegrationBackend(models.Model):
                 )
             )
         credit_note.action_post()
-        if refund.refunded:
-            self._shopify_register_payment(credit_note, refund.gateway)
+        # one refund payment per refund transaction, on its gateway's journal (back onto a
+        # gift card: against the gift-card liability)
+        for payment in refund.payments:
+            if payment.gift_card:
+                self._shopify_gift_card_payment(credit_note, payment, order_ref)
+            else:
+                self._shopify_register_payment(credit_note, payment.gateway, float(payment.amount))
         return credit_note
 
     def _shopify_credit_note(self, sale, invoice, refund):

@@ -19,9 +19,7 @@ class IntegrationShopifyPayout(models.Model):
     amount = fields.Monetary(readonly=True, help="What Shopify paid out to the bank.")
     gross = fields.Monetary(readonly=True, help="The settled transactions before fees.")
     fees = fields.Monetary(readonly=True, help="Shopify Payments fees of the settled transactions.")
-    transactions_net = fields.Monetary(
-        string="Transactions Net", readonly=True, help="What the settled balance transactions add up to."
-    )
+    transactions_net = fields.Monetary(readonly=True, help="What the settled balance transactions add up to.")
     transaction_count = fields.Integer(readonly=True)
     difference = fields.Monetary(compute="_compute_difference", store=True)
     has_difference = fields.Boolean(compute="_compute_difference", store=True)

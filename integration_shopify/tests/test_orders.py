@@ -4,7 +4,7 @@ cent, stock reserved, invoiced and paid, cancelled, edited."""
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import ShopifyCaseMixin, balanced, order_fixture
+from .common import ShopifyCaseMixin, balanced, order_fixture, refund_fixture
 
 ORDER_ID = 450789469
 
@@ -396,11 +396,12 @@ class TestShopifyOrderBooks(ShopifyCaseMixin, HttpCase):
         self.assertEqual(self._deliver("orders/paid", order).state, "done")
         invoice = self._sale_for(ORDER_ID).invoice_ids
         self.assertEqual((invoice.state, invoice.amount_residual), ("posted", 608.94), "no payment guessed")
-        card = dict(transaction(42, "sale", "shopify_payments", "508.94"), order_id=ORDER_ID)
-        self.assertEqual(self._deliver("order_transactions/create", card).state, "done")
+        # its retry (replayed here instead of waiting for the backoff) finds the invoice
         early.action_replay()
         self._process_events()
         self.assertEqual(early.state, "done", early.error_message)
+        card = dict(transaction(42, "sale", "shopify_payments", "508.94"), order_id=ORDER_ID)
+        self.assertEqual(self._deliver("order_transactions/create", card).state, "done")
         payments = self._payments(invoice)
         self.assertEqual(sorted(payments.mapped("amount")), [100.0, 508.94])
         self.assertEqual(
@@ -412,6 +413,34 @@ class TestShopifyOrderBooks(ShopifyCaseMixin, HttpCase):
         authorised = dict(transaction(43, "authorization", "shopify_payments", "1.00"), order_id=ORDER_ID)
         self.assertIn("books no payment", self._deliver("order_transactions/create", authorised).result_note)
         self.assertEqual(len(self._payments(invoice)), 2)
+
+    def test_refund_back_to_gift_card_and_card_is_two_refund_payments(self):
+        order = balanced(order_fixture())
+        order.update(financial_status="paid")
+        order["transactions"] = [
+            transaction(51, "sale", "gift_card", "100.00"),
+            transaction(52, "sale", "shopify_payments", "508.94"),
+        ]
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        refund = refund_fixture()
+        refund["refund_line_items"] = refund["refund_line_items"][:1]  # 199.00 + 3.98 tax
+        [money] = refund["transactions"]
+        refund["transactions"] = [
+            dict(money, id=61, amount="100.00", gateway="gift_card"),
+            dict(money, id=62, amount="102.98", gateway="shopify_payments"),
+        ]
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        credit_note = event.result_ref
+        self.assertEqual((credit_note.amount_total, credit_note.amount_residual), (202.98, 0.0))
+        payments = self.env["account.payment"].search([("reconciled_invoice_ids", "in", credit_note.ids)])
+        self.assertEqual(sorted(payments.mapped("amount")), [100.0, 102.98])
+        self.assertEqual(set(payments.mapped("payment_type")), {"outbound"})
+        back_on_card = payments.filtered(lambda p: p.amount == 100.0)
+        self.assertEqual(
+            back_on_card.outstanding_account_id, self.gift_account, "the gift card liability again"
+        )
+        self.assertEqual(payments.filtered(lambda p: p.amount == 102.98).journal_id, self.card_journal)
 
     def test_two_card_transactions_are_two_payments(self):
         order = balanced(order_fixture())
