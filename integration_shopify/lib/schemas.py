@@ -269,10 +269,6 @@ class BalanceTransaction(Schema):
     net: MoneyV2
 
 
-class Ignored(Schema):
-    """The body of a topic this connector stores and acknowledges but does not act on."""
-
-
 RESOURCES: dict[str, type[Schema]] = {
     "order": Order,
     "refund": Refund,
