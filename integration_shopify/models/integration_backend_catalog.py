@@ -32,7 +32,7 @@ class IntegrationBackend(models.Model):
         with its email, created when none."""
         binder = self.env["integration.external.id"]
         external_id = customer.id
-        partner = self._match_partner(external_id=external_id, email=customer.email)
+        partner = self._shopify_customer_partner(external_id, customer.email)
         if binder._is_stale(self, "res.partner", external_id, event.order_at):
             event._note_result(
                 self.env._("Skipped: a newer version of customer %s was already applied.", external_id)

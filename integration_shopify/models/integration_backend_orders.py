@@ -246,9 +246,7 @@ class IntegrationBackend(models.Model):
         binder = self.env["integration.external.id"]
         customer = order.customer
         customer_id = customer.id if customer else ""
-        partner = self._match_partner(
-            external_id=customer_id, email=(customer and customer.email) or order.email
-        )
+        partner = self._shopify_customer_partner(customer_id, (customer and customer.email) or order.email)
         if partner:
             if customer_id and not binder._record_for(self, "res.partner", customer_id):
                 binder._bind(self, partner, customer_id, parse_time(customer.updated_at))
@@ -269,6 +267,16 @@ class IntegrationBackend(models.Model):
         )
         if customer_id:
             binder._bind(self, partner, customer_id, parse_time(customer.updated_at))
+        return partner
+
+    def _shopify_customer_partner(self, customer_id, email):
+        """The contact of a Shopify customer: bound to it, else the one with its email unless
+        that contact stands for another Shopify customer (an empty recordset when none)."""
+        partner = self._match_partner(external_id=customer_id, email=email)
+        if partner and customer_id:
+            bound_to = self.env["integration.external.id"]._external_for(self, partner)
+            if bound_to and bound_to != customer_id:
+                return self.env["res.partner"]
         return partner
 
     def _shopify_delivery_contact(self, partner, order):

@@ -442,6 +442,20 @@ class TestShopifyOrderBooks(ShopifyCaseMixin, HttpCase):
         )
         self.assertEqual(payments.filtered(lambda p: p.amount == 102.98).journal_id, self.card_journal)
 
+    def test_customer_matched_by_email_unless_it_is_another_shopify_customer(self):
+        existing = self.env["res.partner"].create(
+            {"name": "Bob (from the shop)", "email": "Bob.Norman@hostmail.com"}
+        )
+        self.assertEqual(self._deliver("orders/create", balanced(order_fixture())).state, "done")
+        self.assertEqual(self._sale_for(ORDER_ID).partner_id, existing, "the same email: the same contact")
+        bound = self.env["integration.external.id"]._record_for(self.backend, "res.partner", "207119551")
+        self.assertEqual(bound, existing)
+        other = balanced(order_fixture())
+        other.update(id=450789480, name="#1080")
+        other["customer"] = dict(other["customer"], id=207119999)  # another Shopify customer, same email
+        self.assertEqual(self._deliver("orders/create", other).state, "done")
+        self.assertNotEqual(self._sale_for(450789480).partner_id, existing)
+
     def test_two_card_transactions_are_two_payments(self):
         order = balanced(order_fixture())
         order.update(financial_status="paid")
