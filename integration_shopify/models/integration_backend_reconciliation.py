@@ -11,7 +11,9 @@ from ..const import (
     RECONCILE_PAGE_SIZE,
 )
 from ..lib import client as shopify_client
+from ..lib import schemas
 from ..lib.orders import (
+    invoicing_currency,
     parse_order,
 )
 
@@ -33,7 +35,9 @@ class IntegrationBackend(models.Model):
         for node in self._shopify_call(list, nodes):
             checked += 1
             rest = shopify_client.rest_order_from_graphql(node)
-            order = parse_order(rest, exponent(rest["currency"]))
+            typed = schemas.parse("order", rest)
+            presentment = self.shopify_invoice_currency != "shop"
+            order = parse_order(typed, exponent(invoicing_currency(typed, presentment)), presentment)
             remote_text = self._shopify_order_text(order.total_price, order.currency, order.financial_status,
                                                    order.cancelled)  # fmt: skip
             common = {

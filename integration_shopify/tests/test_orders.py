@@ -4,7 +4,7 @@ cent, stock reserved, invoiced and paid, cancelled, edited."""
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import ShopifyCaseMixin, balanced, order_fixture, refund_fixture
+from .common import ShopifyCaseMixin, balanced, money_set, order_fixture, presentment_order, refund_fixture
 
 ORDER_ID = 450789469
 
@@ -286,31 +286,6 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
             sum(moves.filtered(lambda m: m.product_id == self.green).mapped("product_uom_qty")), 4
         )
         self.assertFalse(sum(moves.filtered(lambda m: m.product_id == self.red).mapped("product_uom_qty")))
-
-
-def money_set(shop, presentment):
-    return {
-        "shop_money": {"amount": shop, "currency_code": "USD"},
-        "presentment_money": {"amount": presentment, "currency_code": "EUR"},
-    }
-
-
-def presentment_order():
-    """The fixture sold in EUR in a USD shop: every amount with its `*_set` (0.80 EUR per USD)."""
-    order = order_fixture()
-    order.update(presentment_currency="EUR", financial_status="paid", updated_at="2008-01-10T11:05:00-05:00")
-    for item in order["line_items"]:
-        item["price"] = "200.00"
-        item["price_set"] = money_set("200.00", "160.00")
-    order["tax_lines"] = [
-        {"price": "12.00", "rate": 0.02, "title": "State Tax", "price_set": money_set("12.00", "9.60")}
-    ]
-    order["shipping_lines"][0]["price_set"] = money_set("0.00", "0.00")
-    order.update(total_price="612.00", total_tax="12.00", total_discounts="0.00")
-    order["total_price_set"] = money_set("612.00", "489.60")
-    order["total_tax_set"] = money_set("12.00", "9.60")
-    order["total_discounts_set"] = money_set("0.00", "0.00")
-    return order
 
 
 def transaction(ident, kind, gateway, amount, currency="USD", status="success", parent=None):
