@@ -132,7 +132,8 @@ class OdooServer:
     def _answers(self):
         try:
             return requests.get(f"{self.url}/web/login", timeout=5).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # not up yet, or still building its assets on a loaded machine: ask again
             return False
 
     def stop(self):
