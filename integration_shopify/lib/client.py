@@ -64,17 +64,18 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {
       createdAt
       cancelledAt
       currencyCode
+      presentmentCurrencyCode
       taxesIncluded
       displayFinancialStatus
-      totalPriceSet { shopMoney { amount } }
-      currentTotalPriceSet { shopMoney { amount } }
-      totalTaxSet { shopMoney { amount } }
+      totalPriceSet { ...Bag }
+      currentTotalPriceSet { ...Bag }
+      totalTaxSet { ...Bag }
       refunds(first: 20) {
         refundLineItems(first: 100) { nodes { quantity lineItem { id } } }
-        transactions(first: 20) { nodes { kind status amountSet { shopMoney { amount } } } }
+        transactions(first: 20) { nodes { kind status amountSet { ...Bag } } }
       }
-      totalDiscountsSet { shopMoney { amount } }
-      taxLines { title rate priceSet { shopMoney { amount } } }
+      totalDiscountsSet { ...Bag }
+      taxLines { title rate priceSet { ...Bag } }
       customer { legacyResourceId firstName lastName email phone }
       billingAddress { name address1 address2 city zip countryCodeV2 provinceCode phone company }
       shippingAddress { name address1 address2 city zip countryCodeV2 provinceCode phone company }
@@ -87,9 +88,9 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {
           currentQuantity
           taxable
           variant { legacyResourceId }
-          originalUnitPriceSet { shopMoney { amount } }
-          discountAllocations { allocatedAmountSet { shopMoney { amount } } }
-          taxLines { title rate priceSet { shopMoney { amount } } }
+          originalUnitPriceSet { ...Bag }
+          discountAllocations { allocatedAmountSet { ...Bag } }
+          taxLines { title rate priceSet { ...Bag } }
         }
       }
       shippingLines(first: 20) {
@@ -97,14 +98,15 @@ query OrdersUpdated($first: Int!, $after: String, $query: String!) {
           id
           title
           code
-          originalPriceSet { shopMoney { amount } }
-          discountAllocations { allocatedAmountSet { shopMoney { amount } } }
-          taxLines { title rate priceSet { shopMoney { amount } } }
+          originalPriceSet { ...Bag }
+          discountAllocations { allocatedAmountSet { ...Bag } }
+          taxLines { title rate priceSet { ...Bag } }
         }
       }
     }
   }
 }
+fragment Bag on MoneyBag { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
 """
 
 
@@ -138,6 +140,33 @@ query Customers($first: Int!, $after: String) {
       phone
       updatedAt
       defaultAddress { address1 address2 city zip countryCodeV2 provinceCode phone company }
+    }
+  }
+}
+"""
+
+
+PAYOUTS = """
+query Payouts($first: Int!, $after: String, $query: String) {
+  shopifyPaymentsAccount {
+    payouts(first: $first, after: $after, query: $query) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id legacyResourceId issuedAt status net { amount currencyCode } }
+    }
+  }
+}
+"""
+
+BALANCE_TRANSACTIONS = """
+query PayoutTransactions($first: Int!, $after: String, $query: String) {
+  shopifyPaymentsAccount {
+    balanceTransactions(first: $first, after: $after, query: $query) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id type test sourceOrderTransactionId
+        amount { amount currencyCode } fee { amount currencyCode } net { amount currencyCode }
+        associatedPayout { id }
+      }
     }
   }
 }
@@ -202,7 +231,7 @@ class ShopifyGraphQL:
             raise ShopifyError("; ".join(f"{e.get('field')}: {e.get('message')}" for e in user_errors))
         return result
 
-    def paginate(self, query, field, variables=None, page_size=50, sleep=None, max_throttled=5):
+    def paginate(self, query, field, variables=None, page_size=50, sleep=None, max_throttled=5, root=None):
         """Every node of connection `field`, page by page. Cost-throttled: a THROTTLED
         answer waits what Shopify asks and asks again; after each page, when the bucket
         holds less than the page cost, wait until it refills."""
@@ -218,7 +247,7 @@ class ShopifyGraphQL:
                 sleep(exc.retry_after)
                 continue
             throttled = 0
-            connection = data.get(field) or {}
+            connection = ((data.get(root) or {}) if root else data).get(field) or {}
             yield from connection.get("nodes") or []
             page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
@@ -234,6 +263,26 @@ class ShopifyGraphQL:
             f"updated_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND updated_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
         )
         return self.paginate(ORDERS_UPDATED, "orders", {"query": search}, page_size, sleep)
+
+    def payouts(self, date_from, date_to, page_size=50, sleep=None):
+        """Shopify Payments payouts issued in [date_from, date_to] (naive UTC datetimes)."""
+        search = (
+            f"issued_at:>='{date_from:%Y-%m-%dT%H:%M:%SZ}' AND issued_at:<='{date_to:%Y-%m-%dT%H:%M:%SZ}'"
+        )
+        variables = {"query": search}
+        return self.paginate(PAYOUTS, "payouts", variables, page_size, sleep, root="shopifyPaymentsAccount")
+
+    def payout_transactions(self, payout_id, page_size=100, sleep=None):
+        """The balance transactions a payout settles (the payout's own transfer included)."""
+        variables = {"query": f"payments_transfer_id:{payout_id}"}
+        return self.paginate(
+            BALANCE_TRANSACTIONS,
+            "balanceTransactions",
+            variables,
+            page_size,
+            sleep,
+            root="shopifyPaymentsAccount",
+        )
 
 
 def refill_wait(cost):
@@ -286,15 +335,40 @@ def _amount(money_set):
     return ((money_set or {}).get("shopMoney") or {}).get("amount") or "0.00"
 
 
+def _money_set(money_set):
+    """A GraphQL MoneyBag as the webhook's `*_set` (shop and presentment money), or None when
+    the node has no presentment money (then the plain shop amount is all there is)."""
+    presentment = (money_set or {}).get("presentmentMoney")
+    if not presentment:
+        return None
+    shop = money_set.get("shopMoney") or {}
+    return {
+        "shop_money": {"amount": shop.get("amount"), "currency_code": shop.get("currencyCode")},
+        "presentment_money": {
+            "amount": presentment.get("amount"),
+            "currency_code": presentment.get("currencyCode"),
+        },
+    }
+
+
+def _with_set(key, money_set):
+    """{key: shop amount, key_set: both amounts} for a REST-shaped line."""
+    values = {key: _amount(money_set)}
+    both = _money_set(money_set)
+    if both:
+        values[f"{key}_set"] = both
+    return values
+
+
 def _tax_lines(nodes):
     return [
-        {"title": t.get("title"), "rate": t.get("rate"), "price": _amount(t.get("priceSet"))}
+        {"title": t.get("title"), "rate": t.get("rate"), **_with_set("price", t.get("priceSet"))}
         for t in nodes or []
     ]
 
 
 def _allocations(nodes):
-    return [{"amount": _amount(a.get("allocatedAmountSet"))} for a in nodes or []]
+    return [_with_set("amount", a.get("allocatedAmountSet")) for a in nodes or []]
 
 
 def _address(address):
@@ -325,11 +399,12 @@ def rest_order_from_graphql(node):
         "updated_at": node.get("updatedAt"),
         "cancelled_at": node.get("cancelledAt"),
         "currency": node.get("currencyCode"),
+        "presentment_currency": node.get("presentmentCurrencyCode"),
         "taxes_included": bool(node.get("taxesIncluded")),
         "financial_status": (node.get("displayFinancialStatus") or "").lower(),
-        "total_price": _amount(node.get("totalPriceSet")),
+        **_with_set("total_price", node.get("totalPriceSet")),
         **(
-            {"current_total_price": _amount(node["currentTotalPriceSet"])}
+            _with_set("current_total_price", node["currentTotalPriceSet"])
             if node.get("currentTotalPriceSet")
             else {}
         ),
@@ -346,15 +421,19 @@ def rest_order_from_graphql(node):
                     {
                         "kind": (t.get("kind") or "").lower(),
                         "status": (t.get("status") or "").lower(),
-                        "amount": _amount(t.get("amountSet")),
+                        # refund transactions are in the customer's (presentment) currency
+                        "amount": ((_money_set(t.get("amountSet")) or {}).get("presentment_money") or {}).get(
+                            "amount"
+                        )
+                        or _amount(t.get("amountSet")),
                     }
                     for t in (refund.get("transactions") or {}).get("nodes") or []
                 ],
             }
             for refund in node.get("refunds") or []
         ],
-        "total_tax": _amount(node.get("totalTaxSet")),
-        "total_discounts": _amount(node.get("totalDiscountsSet")),
+        **_with_set("total_tax", node.get("totalTaxSet")),
+        **_with_set("total_discounts", node.get("totalDiscountsSet")),
         "tax_lines": _tax_lines(node.get("taxLines")),
         "customer": customer
         and {
@@ -375,7 +454,7 @@ def rest_order_from_graphql(node):
                 "current_quantity": item.get("currentQuantity", item.get("quantity")),
                 "taxable": item.get("taxable", True),
                 "variant_id": int((item.get("variant") or {}).get("legacyResourceId") or 0) or None,
-                "price": _amount(item.get("originalUnitPriceSet")),
+                **_with_set("price", item.get("originalUnitPriceSet")),
                 "discount_allocations": _allocations(item.get("discountAllocations")),
                 "tax_lines": _tax_lines(item.get("taxLines")),
             }
@@ -386,7 +465,7 @@ def rest_order_from_graphql(node):
                 "id": int(legacy_id(ship.get("id")) or 0) or None,
                 "title": ship.get("title"),
                 "code": ship.get("code"),
-                "price": _amount(ship.get("originalPriceSet")),
+                **_with_set("price", ship.get("originalPriceSet")),
                 "discount_allocations": _allocations(ship.get("discountAllocations")),
                 "tax_lines": _tax_lines(ship.get("taxLines")),
             }

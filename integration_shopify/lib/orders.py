@@ -1,39 +1,33 @@
-"""Reading Shopify order, refund, customer and product payloads into plain structures
-(pure Python, no Odoo). The Odoo layer maps them to sale orders, credit notes, partners and
-products; everything here is unit-tested without Odoo."""
+"""Shopify orders, refunds, customers and products as the facts the Odoo layer books (pure
+Python, no Odoo). Input: the typed payloads of lib/schemas.py (parsed once per event);
+output: lines, amounts in the invoicing currency, payments and refund movements."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from .money import MoneyError, to_decimal
+from ...integration_core.lib.money import MoneyError, decimal_amount
+from ...integration_core.lib.timeparse import TimeError, to_utc
+from . import schemas
+from .schemas import ShopifyPayloadError
 
-
-class ShopifyPayloadError(ValueError):
-    """The payload does not have the shape Shopify documents."""
-
-
-def unwrap(payload, resource):
-    """Webhook bodies are the bare object; API answers (and the fixtures) wrap it in
-    {"order": {...}}: accept both."""
-    if isinstance(payload, dict) and set(payload) == {resource} and isinstance(payload[resource], dict):
-        payload = payload[resource]
-    if not isinstance(payload, dict) or payload.get("id") in (None, ""):
-        raise ShopifyPayloadError(f"the body is not a Shopify {resource} (an object with an 'id')")
-    return payload
+GIFT_CARD_GATEWAY = "gift_card"
+BOOKED_KINDS = ("sale", "capture")  # an authorisation is booked once it is captured
+# Refunded items that leave the open delivery (cancel: never fulfilled) and, for the
+# pre-2019 `legacy_restock`, whatever was not shipped yet; `return` comes back by a return.
+RESTOCK_RETURN, RESTOCK_CANCEL, RESTOCK_LEGACY, RESTOCK_NONE = (
+    "return",
+    "cancel",
+    "legacy_restock",
+    "no_restock",
+)
 
 
 def parse_time(value):
-    """ISO 8601 with offset ('2008-01-10T11:00:00-05:00') -> naive UTC datetime (or None)."""
-    if not value:
-        return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ShopifyPayloadError(f"not a time: {value!r}") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+        return to_utc(value)
+    except TimeError as exc:
+        raise ShopifyPayloadError(str(exc)) from None
 
 
 @dataclass
@@ -45,10 +39,10 @@ class TaxLine:
 
 @dataclass
 class ItemLine:
-    """One product line, shipping line or discount line of an order."""
+    """One product, shipping, duty or tip line of an order."""
 
-    ref: str  # stable key of the line inside the order (line item id, shipping:..., discount:...)
-    kind: str  # product | shipping
+    ref: str  # stable key of the line inside the order (line item id, shipping:..., duty:..., tip)
+    kind: str  # product | shipping | duty | tip
     title: str
     quantity: Decimal
     unit_price: Decimal
@@ -64,10 +58,25 @@ class ItemLine:
 
 
 @dataclass
+class Payment:
+    """A successful sale or capture: one Odoo payment on its gateway's journal."""
+
+    ref: str
+    gateway: str
+    amount: Decimal
+    currency: str
+
+    @property
+    def gift_card(self):
+        return self.gateway == GIFT_CARD_GATEWAY
+
+
+@dataclass
 class ShopifyOrder:
     id: str
     name: str
-    currency: str
+    currency: str  # what Odoo invoices in: presentment (the customer's) or the shop's
+    shop_currency: str
     updated_at: datetime | None
     financial_status: str
     cancelled: bool
@@ -78,12 +87,15 @@ class ShopifyOrder:
     order_discount: Decimal  # discount not allocated to any line
     order_taxes: list[TaxLine]  # tax lines of the order when the lines carry none
     email: str
-    customer: dict | None
-    billing_address: dict | None
-    shipping_address: dict | None
+    customer: schemas.Customer | None
+    billing_address: schemas.Address | None
+    shipping_address: schemas.Address | None
     note: str
     gateway: str = ""
     location_id: str = ""
+    shop_total: Decimal | None = None  # Shopify's shop_money total when invoicing in presentment
+    payments: list[Payment] = field(default_factory=list)
+    transactions_known: bool = False  # the payload listed the order's transactions
 
     @property
     def products(self):
@@ -93,133 +105,193 @@ class ShopifyOrder:
     def shipping(self):
         return [line for line in self.lines if line.kind == "shipping"]
 
+    @property
+    def lines_total(self):
+        """What the lines add up to: prices less discounts, plus the taxes unless included."""
+        taxes = sum((tax.amount for line in self.lines for tax in line.taxes), Decimal(0))
+        taxes += sum((tax.amount for tax in self.order_taxes), Decimal(0))
+        net = sum((line.subtotal - line.discount for line in self.lines), Decimal(0)) - self.order_discount
+        return net if self.taxes_included else net + taxes
 
-def _money(value, what, places):
-    try:
-        return to_decimal(value, places)
-    except MoneyError as exc:
-        raise ShopifyPayloadError(f"{what}: {exc}") from None
+    @property
+    def extras(self):
+        return [line for line in self.lines if line.kind in ("duty", "tip")]
 
 
-def _taxes(raw, places):
-    taxes = []
-    for tax in raw or []:
-        taxes.append(
-            TaxLine(
-                title=str(tax.get("title") or "Tax"),
-                rate=Decimal(str(tax.get("rate") or 0)),
-                amount=_money(tax.get("price"), "tax line price", places),
-            )
+class _Amounts:
+    """Reads an amount in the invoicing currency: the presentment (or shop) side of a `*_set`,
+    else the plain field, which Shopify writes in the shop currency."""
+
+    def __init__(self, places, presentment, foreign):
+        self.places, self.presentment, self.foreign = places, presentment, foreign
+
+    def __call__(self, plain, money_set=None, what="amount"):
+        side = money_set and (money_set.presentment_money if self.presentment else money_set.shop_money)
+        value = side.amount if side else plain
+        if self.foreign and not side and plain:
+            raise ShopifyPayloadError(f"{what}: no presentment amount (`*_set`) for {plain}")
+        try:
+            return decimal_amount(value, self.places)
+        except MoneyError as exc:
+            raise ShopifyPayloadError(f"{what}: {exc}") from None
+
+
+def _taxes(raw, amount):
+    return [
+        TaxLine(
+            title=tax.title or "Tax",
+            rate=tax.rate or Decimal(0),
+            amount=amount(tax.price, tax.price_set, "tax line"),
         )
-    return taxes
+        for tax in raw
+    ]
 
 
-def _allocated(line, places):
-    allocations = line.get("discount_allocations")
-    if allocations:
-        return sum((_money(a.get("amount"), "discount allocation", places) for a in allocations), Decimal(0))
-    return _money(line.get("total_discount"), "line discount", places)
+def _allocated(allocations, amount):
+    return sum((amount(a.amount, a.amount_set, "discount allocation") for a in allocations), Decimal(0))
 
 
-def _quantity(line, refunded):
+def _quantity(item, refunded):
     """What was sold on the line: Shopify's `current_quantity` (after edits, refunds and
     removals) plus what refunds took back, since refunds are credit notes in Odoo, not
     changes of the sale order; the plain `quantity` when there is no `current_quantity`."""
-    quantity = line.get("current_quantity", line.get("quantity"))
-    if isinstance(quantity, bool) or not isinstance(quantity, int | str):
-        raise ShopifyPayloadError(f"line item {line.get('id')}: quantity missing")
-    try:
-        quantity = Decimal(str(quantity))
-    except ArithmeticError:
-        raise ShopifyPayloadError(f"line item {line.get('id')}: quantity {quantity!r}") from None
-    if "current_quantity" in line:
-        quantity += refunded.get(str(line.get("id")), Decimal(0))
-    return quantity
+    if item.current_quantity is not None:
+        return Decimal(item.current_quantity) + refunded.get(item.id, Decimal(0))
+    if item.quantity is None:
+        raise ShopifyPayloadError(f"line item {item.id}: quantity missing")
+    return Decimal(item.quantity)
 
 
-def _refunds(data, places):
+def _refunded(order, amount):
     """({line item id: refunded quantity}, refunded money) of the refunds an order carries."""
     quantities, money = {}, Decimal(0)
-    for refund in data.get("refunds") or []:
-        for item in refund.get("refund_line_items") or []:
-            line_id = str(item.get("line_item_id") or (item.get("line_item") or {}).get("id") or "")
-            quantities[line_id] = quantities.get(line_id, Decimal(0)) + Decimal(
-                str(item.get("quantity") or 0)
-            )
-        for transaction in refund.get("transactions") or []:
-            if transaction.get("kind") == "refund" and transaction.get("status") in ("success", None):
-                money += _money(transaction.get("amount"), "refund transaction", places)
+    for refund in order.refunds:
+        for item in refund.refund_line_items:
+            line_id = item.line_item_id or (item.line_item.id if item.line_item else "")
+            quantities[line_id] = quantities.get(line_id, Decimal(0)) + Decimal(item.quantity)
+        for transaction in refund.transactions:
+            if transaction.kind == "refund" and transaction.status in ("success", None):
+                money += amount(transaction.amount, None, "refund transaction")
     return quantities, money
 
 
-def _expected_total(data, refunded_money, places):
-    """The total the Odoo sale order must have: Shopify's current total (after edits and
-    refunds) plus the money refunded, when Shopify sends it; else `total_price`."""
-    if data.get("current_total_price") not in (None, ""):
-        return _money(data["current_total_price"], "current_total_price", places) + refunded_money
-    return _money(data.get("total_price"), "total_price", places)
+def payment_of(transaction: schemas.Transaction, places=2, ref=None) -> Payment | None:
+    """The payment a transaction is: a successful sale or capture (an authorisation waits for
+    its capture; voids, refunds and failures book nothing)."""
+    if transaction.kind not in BOOKED_KINDS or transaction.status != "success":
+        return None
+    return Payment(
+        ref=transaction.id or ref or "",
+        gateway=transaction.gateway or "",
+        amount=_Amounts(places, True, False)(transaction.amount, None, "transaction"),
+        currency=(transaction.currency or "").upper(),
+    )
 
 
-def parse_order(payload, places=2) -> ShopifyOrder:
-    """An order webhook body (or API answer) as a ShopifyOrder; amounts in `places` decimals."""
-    data = unwrap(payload, "order")
-    currency = data.get("currency")
-    if not currency:
-        raise ShopifyPayloadError(f"order {data['id']} has no currency")
-    refunded_quantities, refunded_money = _refunds(data, places)
+def _payments(order, places):
+    payments = [payment_of(t, places, f"{order.id}:{index}") for index, t in enumerate(order.transactions)]
+    return [payment for payment in payments if payment]
+
+
+def invoicing_currency(order: schemas.Order, presentment=True):
+    """The currency Odoo invoices `order` in (the backend chooses presentment or shop)."""
+    return ((order.presentment_currency if presentment else None) or order.currency).upper()
+
+
+def parse_order(payload, places=2, presentment=True) -> ShopifyOrder:
+    """A Shopify order (typed, or a webhook body / API answer) as a ShopifyOrder, in the
+    presentment currency (or the shop's when `presentment` is False), `places` decimals."""
+    order = payload if isinstance(payload, schemas.Order) else schemas.parse("order", payload)
+    shop_currency = order.currency.upper()
+    if not shop_currency:
+        raise ShopifyPayloadError(f"order {order.id} has no currency")
+    currency = invoicing_currency(order, presentment)
+    foreign = currency != shop_currency
+    amount = _Amounts(places, presentment, foreign)
+    # refund transactions are in the presentment currency
+    refunded_quantities, refunded_money = _refunded(order, _Amounts(places, True, False))
     lines = []
-    for item in data.get("line_items") or []:
-        if item.get("id") in (None, ""):
-            raise ShopifyPayloadError("a line item has no id")
+    for item in order.line_items:
         lines.append(
             ItemLine(
-                ref=str(item["id"]),
+                ref=item.id,
                 kind="product",
-                title=item.get("name") or item.get("title") or "",
+                title=item.name or item.title or "",
                 quantity=_quantity(item, refunded_quantities),
-                unit_price=_money(item.get("price"), f"line item {item['id']} price", places),
-                discount=_allocated(item, places),
-                sku=(item.get("sku") or "").strip(),
-                variant_id=str(item.get("variant_id") or ""),
-                taxable=item.get("taxable", True) is not False,
-                taxes=_taxes(item.get("tax_lines"), places),
+                unit_price=amount(item.price, item.price_set, f"line item {item.id} price"),
+                discount=_allocated(item.discount_allocations, amount)
+                if item.discount_allocations
+                else amount(item.total_discount, item.total_discount_set, "line discount"),
+                sku=(item.sku or "").strip(),
+                variant_id=item.variant_id or "",
+                taxable=item.taxable is not False,
+                taxes=_taxes(item.tax_lines, amount),
             )
         )
-    for index, ship in enumerate(data.get("shipping_lines") or []):
+        for duty in item.duties:
+            lines.append(
+                ItemLine(
+                    ref=f"duty:{duty.id or item.id}",
+                    kind="duty",
+                    title=f"Duties: {item.name or item.title or item.id}",
+                    quantity=Decimal(1),
+                    unit_price=amount(None, duty.price_set, "duty"),
+                    taxes=_taxes(duty.tax_lines, amount),
+                )
+            )
+    for index, ship in enumerate(order.shipping_lines):
         lines.append(
             ItemLine(
-                ref=f"shipping:{ship.get('id') or index}",
+                ref=f"shipping:{ship.id or index}",
                 kind="shipping",
-                title=ship.get("title") or ship.get("code") or "Shipping",
+                title=ship.title or ship.code or "Shipping",
                 quantity=Decimal(1),
-                unit_price=_money(ship.get("price"), "shipping price", places),
-                discount=_allocated(ship, places) if ship.get("discount_allocations") else Decimal(0),
-                taxes=_taxes(ship.get("tax_lines"), places),
+                unit_price=amount(ship.price, ship.price_set, "shipping price"),
+                discount=_allocated(ship.discount_allocations, amount),
+                taxes=_taxes(ship.tax_lines, amount),
             )
         )
-    line_discounts = sum((line.discount for line in lines if line.kind == "product"), Decimal(0))
-    total_discounts = _money(data.get("total_discounts"), "total_discounts", places)
+    tip = amount(order.total_tip_received, None, "tip")
+    if tip:
+        lines.append(ItemLine(ref="tip", kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
+    # `total_discounts` counts every discount, the shipping lines' allocations included: what
+    # is not allocated to a product or shipping line is the order-level discount.
+    allocated = sum((line.discount for line in lines), Decimal(0))
+    total_discounts = amount(order.total_discounts, order.total_discounts_set, "total_discounts")
     line_taxes_given = any(line.taxes for line in lines)
+    total = (
+        amount(order.current_total_price, order.current_total_price_set, "current_total_price")
+        + refunded_money
+        if order.current_total_price is not None or order.current_total_price_set
+        else amount(order.total_price, order.total_price_set, "total_price")
+    )
+    shop_total = None
+    if foreign and order.total_price_set and order.total_price_set.shop_money:
+        shop_total = decimal_amount(order.total_price_set.shop_money.amount, 2)
     return ShopifyOrder(
-        id=str(data["id"]),
-        name=str(data.get("name") or data["id"]),
-        currency=str(currency).upper(),
-        updated_at=parse_time(data.get("updated_at")),
-        financial_status=data.get("financial_status") or "",
-        cancelled=bool(data.get("cancelled_at")),
-        taxes_included=bool(data.get("taxes_included")),
-        total_price=_expected_total(data, refunded_money, places),
-        total_tax=_money(data.get("total_tax"), "total_tax", places),
+        id=order.id,
+        name=order.name or order.id,
+        currency=currency,
+        shop_currency=shop_currency,
+        updated_at=parse_time(order.updated_at),
+        financial_status=order.financial_status or "",
+        cancelled=bool(order.cancelled_at),
+        taxes_included=bool(order.taxes_included),
+        total_price=total,
+        total_tax=amount(order.total_tax, order.total_tax_set, "total_tax"),
         lines=lines,
-        order_discount=max(total_discounts - line_discounts, Decimal(0)),
-        order_taxes=[] if line_taxes_given else _taxes(data.get("tax_lines"), places),
-        email=data.get("email") or data.get("contact_email") or "",
-        customer=data.get("customer") or None,
-        billing_address=data.get("billing_address") or None,
-        shipping_address=data.get("shipping_address") or None,
-        note=data.get("note") or "",
-        gateway=((data.get("payment_gateway_names") or [None])[0] or data.get("gateway") or ""),
-        location_id=str(data.get("location_id") or ""),
+        order_discount=max(total_discounts - allocated, Decimal(0)),
+        order_taxes=[] if line_taxes_given else _taxes(order.tax_lines, amount),
+        email=order.email or order.contact_email or "",
+        customer=order.customer,
+        billing_address=order.billing_address,
+        shipping_address=order.shipping_address,
+        note=order.note or "",
+        gateway=(order.payment_gateway_names[:1] or [order.gateway or ""])[0] or order.gateway or "",
+        location_id=order.location_id or "",
+        shop_total=shop_total,
+        payments=_payments(order, places),
+        transactions_known=bool(order.transactions),
     )
 
 
@@ -229,7 +301,11 @@ class RefundLine:
     quantity: Decimal
     amount: Decimal  # refunded amount before tax
     tax: Decimal
-    restock: bool
+    restock_type: str  # return | cancel | legacy_restock | no_restock
+
+    @property
+    def restock(self):
+        return self.restock_type in (RESTOCK_RETURN, RESTOCK_LEGACY)
 
 
 @dataclass
@@ -241,118 +317,136 @@ class ShopifyRefund:
     lines: list[RefundLine]
     shipping: Decimal  # shipping refunded, before tax
     shipping_tax: Decimal
+    discrepancy: Decimal  # refund_discrepancy: what the refund leaves out of the calculated amount
     refunded: Decimal  # money returned to the customer (successful refund transactions)
     gateway: str
+    currencies: set[str] = field(default_factory=set)  # of the refund transactions
+    payments: list[Payment] = field(default_factory=list)  # one per successful refund transaction
 
 
 def parse_refund(payload, places=2) -> ShopifyRefund:
-    data = unwrap(payload, "refund")
-    if not data.get("order_id"):
-        raise ShopifyPayloadError(f"refund {data['id']} has no order_id")
-    restock_all = bool(data.get("restock"))
+    refund = payload if isinstance(payload, schemas.Refund) else schemas.parse("refund", payload)
+    if not refund.order_id:
+        raise ShopifyPayloadError(f"refund {refund.id} has no order_id")
+    amount = _Amounts(places, True, False)
+    legacy = RESTOCK_LEGACY if refund.restock else RESTOCK_NONE
     lines = []
-    for item in data.get("refund_line_items") or []:
-        line_item = item.get("line_item") or {}
-        quantity = Decimal(str(item.get("quantity") or 0))
-        if item.get("subtotal") not in (None, ""):
-            amount = _money(item.get("subtotal"), "refund line subtotal", places)
+    for item in refund.refund_line_items:
+        line_item = item.line_item
+        quantity = Decimal(item.quantity)
+        if item.subtotal is not None or item.subtotal_set:
+            line_amount = amount(item.subtotal, item.subtotal_set, "refund line subtotal")
         else:
-            price = _money(line_item.get("price"), "refund line price", places)
-            amount = price * quantity
-        if item.get("total_tax") not in (None, ""):
-            tax = _money(item.get("total_tax"), "refund line tax", places)
+            line_amount = amount(line_item.price if line_item else None, None, "refund line price") * quantity
+        if item.total_tax is not None or item.total_tax_set:
+            tax = amount(item.total_tax, item.total_tax_set, "refund line tax")
         else:
-            tax = sum((t.amount for t in _taxes(line_item.get("tax_lines"), places)), Decimal(0))
-        restock_type = item.get("restock_type")
+            tax = sum(
+                (t.amount for t in _taxes(line_item.tax_lines if line_item else [], amount)), Decimal(0)
+            )
         lines.append(
             RefundLine(
-                line_item_id=str(item.get("line_item_id") or line_item.get("id") or ""),
+                line_item_id=item.line_item_id or (line_item.id if line_item else ""),
                 quantity=quantity,
-                amount=amount,
+                amount=line_amount,
                 tax=tax,
-                restock=restock_type == "return" if restock_type else restock_all,
+                restock_type=item.restock_type or legacy,
             )
         )
-    shipping = shipping_tax = Decimal(0)
-    for adjustment in data.get("order_adjustments") or []:
-        if adjustment.get("kind") == "shipping_refund":
-            shipping -= _money(adjustment.get("amount"), "shipping refund", places)
-            shipping_tax -= _money(adjustment.get("tax_amount"), "shipping refund tax", places)
-    for ship in data.get("refund_shipping_lines") or []:
-        money = (ship.get("subtotal_amount_set") or {}).get("shop_money") or {}
-        shipping += _money(money.get("amount"), "shipping refund", places)
-    refunded = Decimal(0)
-    gateway = ""
-    for transaction in data.get("transactions") or []:
-        if transaction.get("kind") == "refund" and transaction.get("status") in ("success", None):
-            refunded += _money(transaction.get("amount"), "refund transaction", places)
-            gateway = gateway or transaction.get("gateway") or ""
+    shipping = shipping_tax = discrepancy = Decimal(0)
+    # An adjustment's amount is what the refund leaves out of its lines: a shipping refund is
+    # negative (it adds the shipping), a discrepancy is what was refunded less.
+    for adjustment in refund.order_adjustments:
+        value = amount(adjustment.amount, adjustment.amount_set, f"{adjustment.kind} adjustment")
+        tax = amount(adjustment.tax_amount, adjustment.tax_amount_set, f"{adjustment.kind} adjustment tax")
+        if adjustment.kind == "shipping_refund":
+            shipping, shipping_tax = shipping - value, shipping_tax - tax
+        elif adjustment.kind == "refund_discrepancy":
+            discrepancy += value + tax
+    for ship in refund.refund_shipping_lines:
+        shipping += amount(None, ship.subtotal_amount_set, "shipping refund")
+    refunded, gateway, currencies, payments = Decimal(0), "", set(), []
+    for transaction in refund.transactions:
+        if transaction.kind == "refund" and transaction.status in ("success", None):
+            refunded += amount(transaction.amount, None, "refund transaction")
+            gateway = gateway or transaction.gateway or ""
+            payments.append(
+                Payment(
+                    ref=transaction.id or "",
+                    gateway=transaction.gateway or "",
+                    amount=amount(transaction.amount, None, "refund transaction"),
+                    currency=(transaction.currency or "").upper(),
+                )
+            )
+            if transaction.currency:
+                currencies.add(transaction.currency.upper())
     return ShopifyRefund(
-        id=str(data["id"]),
-        order_id=str(data["order_id"]),
-        created_at=parse_time(data.get("created_at")),
-        note=data.get("note") or "",
+        id=refund.id or "",
+        order_id=refund.order_id,
+        created_at=parse_time(refund.created_at),
+        note=refund.note or "",
         lines=lines,
         shipping=shipping,
         shipping_tax=shipping_tax,
+        discrepancy=discrepancy,
         refunded=refunded,
         gateway=gateway,
+        currencies=currencies,
+        payments=payments,
     )
 
 
-def customer_values(data):
-    """Partner fields from a Shopify customer (or an order's customer/billing address)."""
-    address = data.get("default_address") or {}
-    first, last = (data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()
-    name = " ".join(p for p in (first, last) if p) or address.get("name") or data.get("email") or ""
+def customer_values(customer: schemas.Customer):
+    """Partner fields from a Shopify customer."""
+    address = customer.default_address or schemas.Address()
+    first, last = (customer.first_name or "").strip(), (customer.last_name or "").strip()
+    name = " ".join(p for p in (first, last) if p) or address.name or customer.email or ""
     return {
         "name": name.strip(),
-        "email": data.get("email") or False,
-        "phone": data.get("phone") or address.get("phone") or False,
+        "email": customer.email or False,
+        "phone": customer.phone or address.phone or False,
         **_street_values(address),
-        "company_name": address.get("company") or False,
+        "company_name": address.company or False,
     }
 
 
-def address_values(address):
-    name = address.get("name") or " ".join(
-        p for p in (address.get("first_name"), address.get("last_name")) if p
-    )
-    return {"name": (name or "").strip(), "phone": address.get("phone") or False, **_street_values(address)}
+def address_values(address: schemas.Address):
+    name = address.name or " ".join(p for p in (address.first_name, address.last_name) if p)
+    return {"name": (name or "").strip(), "phone": address.phone or False, **_street_values(address)}
 
 
 def _street_values(address):
     return {
-        "street": address.get("address1") or False,
-        "street2": address.get("address2") or False,
-        "city": address.get("city") or False,
-        "zip": address.get("zip") or False,
-        "country_code": address.get("country_code") or False,
-        "state_code": address.get("province_code") or False,
+        "street": address.address1 or False,
+        "street2": address.address2 or False,
+        "city": address.city or False,
+        "zip": address.zip or False,
+        "country_code": address.country_code or False,
+        "state_code": address.province_code or False,
     }
 
 
 def product_variants(payload, places=2):
-    """[(variant id, values)] of a Shopify product: one Odoo product per variant."""
-    data = unwrap(payload, "product")
-    title = (data.get("title") or "").strip()
+    """(product id, updated at, [(variant id, values)]) of a Shopify product: one Odoo product
+    per variant."""
+    product = payload if isinstance(payload, schemas.Product) else schemas.parse("product", payload)
+    title = (product.title or "").strip()
+    amount = _Amounts(places, True, False)
     variants = []
-    for variant in data.get("variants") or []:
-        if variant.get("id") in (None, ""):
-            raise ShopifyPayloadError(f"product {data['id']}: a variant has no id")
-        variant_title = (variant.get("title") or "").strip()
+    for variant in product.variants:
+        variant_title = (variant.title or "").strip()
         name = title if variant_title in ("", "Default Title") else f"{title} - {variant_title}"
         variants.append(
             (
-                str(variant["id"]),
+                variant.id,
                 {
                     "name": name,
-                    "sku": (variant.get("sku") or "").strip(),
-                    "barcode": (variant.get("barcode") or "").strip(),
-                    "price": _money(variant.get("price"), "variant price", places),
-                    "weight_grams": variant.get("grams") or 0,
-                    "inventory_item_id": str(variant.get("inventory_item_id") or ""),
+                    "sku": (variant.sku or "").strip(),
+                    "barcode": (variant.barcode or "").strip(),
+                    "price": amount(variant.price, None, "variant price"),
+                    "weight_grams": variant.grams or 0,
+                    "inventory_item_id": variant.inventory_item_id or "",
                 },
             )
         )
-    return str(data["id"]), parse_time(data.get("updated_at")), variants
+    return product.id, parse_time(product.updated_at), variants

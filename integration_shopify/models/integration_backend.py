@@ -15,28 +15,31 @@ from odoo.addons.integration_core.exceptions import (
 )
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.http_client import TransientHttpError
+from odoo.addons.integration_core.lib.signatures import SignatureMismatch
 from odoo.exceptions import UserError
 
 from ..const import (
     CUSTOMER_POLICIES,
     CUSTOMER_TOPICS,
     DEFAULT_API_VERSION,
-    HANDLED_TOPICS,
+    FULFILLMENT_TOPICS,
+    INVOICE_CURRENCIES,
     ORDER_TOPICS,
     ORDER_TRIGGERS,
     PAID_STATUSES,
+    PAYOUT_PULL_DAYS,
     PRODUCT_TOPICS,
     REFUND_TOPICS,
     TAX_POLICIES,
+    TOPIC_RESOURCES,
+    TRANSACTION_TOPICS,
     WEBHOOK_SUBSCRIPTIONS,
 )
 from ..lib import client as shopify_client
-from ..lib.orders import (
-    ShopifyPayloadError,
-    parse_time,
-    unwrap,
-)
-from ..lib.signatures import ShopifySignatureError, verify_shopify_hmac
+from ..lib import schemas, signatures
+from ..lib.orders import parse_time
+from ..lib.schemas import ShopifyPayloadError
+from ..lib.signatures import verify_shopify_hmac
 
 
 class IntegrationBackend(models.Model):
@@ -93,6 +96,44 @@ class IntegrationBackend(models.Model):
         help="With the policy 'Shopify's tax lines', each tax of the order becomes a line of "
         "this product, for exactly the amount Shopify charged.",
     )
+    shopify_duty_product_id = fields.Many2one("product.product", string="Duties Product")
+    shopify_tip_product_id = fields.Many2one("product.product", string="Tip Product")
+    shopify_gift_card_account_id = fields.Many2one(
+        "account.account",
+        string="Gift Card Liability Account",
+        check_company=True,
+        help="Payments by Shopify gift card settle the invoice against this account (the gift "
+        "card was a liability since it was sold), not a bank journal.",
+    )
+    shopify_payouts = fields.Boolean(
+        string="Shopify Payments Payouts",
+        help="Read Shopify Payments payouts and their balance transactions: fees booked, each payout "
+        "checked against what its transactions add up to (reconciliation and the pull cron).",
+    )
+    shopify_fee_account_id = fields.Many2one(
+        "account.account", string="Shopify Payments Fee Account", check_company=True
+    )
+    shopify_payout_account_id = fields.Many2one(
+        "account.account",
+        string="Payout Transfer Account",
+        check_company=True,
+        help="Payouts leave Shopify Payments to this account (the company's internal transfer "
+        "account when empty), where the bank statement line of the payout is matched.",
+    )
+    shopify_payout_ids = fields.One2many("integration.shopify.payout", "backend_id", string="Shopify Payouts")
+    shopify_pay_by_transaction = fields.Boolean(
+        string="Payments from Transactions",
+        help="Book one payment per order_transactions/create webhook (split payments, gift cards, "
+        "captures). When off, a paid order without its transactions is paid through its gateway "
+        "in one payment.",
+    )
+    shopify_invoice_currency = fields.Selection(
+        INVOICE_CURRENCIES,
+        string="Invoice Currency",
+        default="presentment",
+        help="An order paid in another currency than the shop's: invoice it in the currency the "
+        "customer paid (checked against Shopify's shop-currency amounts), or in the shop's.",
+    )
     shopify_tax_policy = fields.Selection(TAX_POLICIES, string="Tax Policy", default="shopify")
     shopify_order_trigger = fields.Selection(ORDER_TRIGGERS, string="Orders Created For", default="any")
     shopify_customer_policy = fields.Selection(CUSTOMER_POLICIES, string="Customers", default="customer")
@@ -123,6 +164,14 @@ class IntegrationBackend(models.Model):
             return super()._reconcile_supported()
         return True
 
+    def _pull_changes(self):
+        if self.kind != "shopify":
+            return super()._pull_changes()
+        if self.shopify_payouts:
+            now = fields.Datetime.now()
+            self._shopify_pull_payouts(now - timedelta(days=PAYOUT_PULL_DAYS), now)
+        return None
+
     def _source_url(self, event):
         if event.backend_id.kind != "shopify" or not self.shopify_shop_domain or not event.entity_key:
             return super()._source_url(event)
@@ -138,8 +187,8 @@ class IntegrationBackend(models.Model):
             return super()._webhook_verify(delivery)
         headers, body = delivery.headers, delivery.body
         try:
-            verify_shopify_hmac(body, headers.get("X-Shopify-Hmac-Sha256"), self._webhook_secrets())
-        except ShopifySignatureError as exc:
+            verify_shopify_hmac(body, headers.get(signatures.HEADER), self._webhook_secrets())
+        except SignatureMismatch as exc:
             raise SignatureError(str(exc)) from None
         # One app (one secret) can be installed in several shops: a delivery signed for
         # another shop is not for this backend.
@@ -156,39 +205,48 @@ class IntegrationBackend(models.Model):
         webhook_id = (headers.get("X-Shopify-Webhook-Id") or "").strip()
         if not topic or not webhook_id:
             raise PayloadError("X-Shopify-Topic and X-Shopify-Webhook-Id headers are required")
+        # Shopify's dedup key: one event delivered to several subscriptions (or re-sent) keeps
+        # its X-Shopify-Event-Id; each delivery has its own webhook id.
+        event_id = (headers.get("X-Shopify-Event-Id") or "").strip() or webhook_id
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, ValueError) as exc:
             raise PayloadError(f"body is not JSON: {exc}") from None
-        resource = topic.split("/", 1)[0].rstrip("s")
+        resource = TOPIC_RESOURCES.get(topic)
         try:
-            if topic not in HANDLED_TOPICS:
+            if resource is None:
                 # stored and acknowledged (Shopify drops subscriptions that keep failing);
                 # the handler notes that this connector does not act on it
                 if not isinstance(payload, dict):
                     raise ShopifyPayloadError("the body is not a JSON object")
-                data, resource = {}, ""
-            else:
-                data = unwrap(payload, resource)
-            if not data:
                 entity, occurred = "", None
-            elif topic in REFUND_TOPICS:
-                entity, occurred = data.get("order_id"), data.get("created_at")
-            elif topic in CUSTOMER_TOPICS or topic in PRODUCT_TOPICS:
-                entity, occurred = f"{resource}:{data['id']}", data.get("updated_at")
             else:
-                entity, occurred = data["id"], data.get("updated_at")
+                entity, occurred = self._shopify_entity(resource, schemas.parse(resource, payload))
             occurred = parse_time(occurred or headers.get("X-Shopify-Triggered-At"))
-            envelope = Envelope(
-                external_event_id=webhook_id,
-                event_type=topic,
-                entity_key=str(entity or ""),
-                occurred_at=occurred,
-                payload=body.decode(),
-            )
-        except (ShopifyPayloadError, ValueError) as exc:
+        except ShopifyPayloadError as exc:
             raise PayloadError(str(exc).splitlines()[0]) from None
+        envelope = Envelope(
+            external_event_id=event_id,
+            event_type=topic,
+            entity_key=entity,
+            occurred_at=occurred,
+            payload=body.decode(),
+        )
         return [envelope]
+
+    def _shopify_entity(self, resource, data):
+        """(entity key, version time) of a typed payload: the events of one order run in order."""
+        if resource == "refund":
+            return data.order_id or "", data.created_at
+        if resource == "fulfillment":
+            return data.order_id, data.updated_at or data.created_at
+        if resource == "transaction":
+            # not the order's key: a transaction that waits for its invoice must not hold up
+            # the order's own events behind it
+            return f"transaction:{data.order_id or ''}", data.processed_at or data.created_at
+        if resource in ("customer", "product"):
+            return f"{resource}:{data.id}", data.updated_at
+        return data.id, data.updated_at
 
     def _handle_event(self, event):
         if self.kind != "shopify":
@@ -200,38 +258,25 @@ class IntegrationBackend(models.Model):
             )
             return None
         try:
-            return handler(event)
+            # parsed once into the typed payload the handler reads
+            data = schemas.parse(TOPIC_RESOURCES[event.event_type], event._payload_json())
+            return handler(event, data)
         except ShopifyPayloadError as exc:
             raise PayloadError(self.env._("The Shopify payload cannot be read: %s", exc)) from None
 
     def _shopify_topic_handlers(self):
-        """Webhook topic -> the method that applies it."""
+        """Webhook topic -> the method that applies it (its payload typed per TOPIC_RESOURCES)."""
         handlers = {}
         for topics, handler in (
             (ORDER_TOPICS, self._shopify_apply_order),
             (REFUND_TOPICS, self._shopify_apply_refund),
             (CUSTOMER_TOPICS, self._shopify_apply_customer),
             (PRODUCT_TOPICS, self._shopify_apply_product),
+            (FULFILLMENT_TOPICS, self._shopify_apply_fulfillment),
+            (TRANSACTION_TOPICS, self._shopify_apply_transaction),
         ):
             handlers.update(dict.fromkeys(topics, handler))
         return handlers
-
-    def _shopify_check_policy(self, domain, what):
-        """None to go on; a note when the change is ignored; raises when it needs review."""
-        policy = self._inbound_policy(domain)
-        if policy == "review":
-            raise PermanentError(
-                self.env._(
-                    "%(what)s changed in Shopify, but Odoo is the system of record for this data on "
-                    "%(backend)s. Review the change in Odoo, then ignore this event (or change the "
-                    "System of Record tab and replay).",
-                    what=what,
-                    backend=self.name,
-                )
-            )
-        if policy == "ignore":
-            return self.env._("Ignored: Odoo is the system of record (%s).", domain)
-        return None
 
     # ------------------------------------------------------------------ outbound
     def _shopify_client(self):
@@ -327,7 +372,19 @@ class IntegrationBackend(models.Model):
             ("invoice_status", "=", "to invoice"),
             ("invoice_ids", "not any", [("move_type", "=", "out_refund")]),
         ]
+        unshipped = [
+            ("backend_id", "=", self.id),
+            ("event_type", "in", list(FULFILLMENT_TOPICS)),
+            ("state", "in", ("failed", "dead")),
+        ]
         result += [
+            {
+                "code": "shopify_fulfillments_not_validated",
+                "label": self.env._("Shipped in Shopify (or by a 3PL), not validated in Odoo"),
+                "count": self.env["integration.event"].sudo().search_count(unshipped),
+                "threshold": 0,
+                "action": {"res_model": "integration.event", "domain": unshipped},
+            },
             {
                 "code": "shopify_orders_stuck",
                 "label": self.env._(

@@ -20,7 +20,6 @@ from ..lib.orders import (
     customer_values,
     parse_time,
     product_variants,
-    unwrap,
 )
 
 
@@ -28,21 +27,20 @@ class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
     # ------------------------------------------------------------------ customers, products
-    def _shopify_apply_customer(self, event):
+    def _shopify_apply_customer(self, event, customer):
+        """customers/create|update (a schemas.Customer): the contact bound to it, else the one
+        with its email, created when none."""
         binder = self.env["integration.external.id"]
-        data = unwrap(event._payload_json(), "customer")
-        external_id = str(data["id"])
-        partner = binder._record_for(self, "res.partner", external_id)
+        external_id = customer.id
+        partner = self._shopify_customer_partner(external_id, customer.email)
         if binder._is_stale(self, "res.partner", external_id, event.order_at):
             event._note_result(
                 self.env._("Skipped: a newer version of customer %s was already applied.", external_id)
             )
             return partner
-        note = self._shopify_check_policy("customer", self.env._("Customer %s", external_id))
-        if note:
-            event._note_result(note)
+        if not self._check_inbound_policy(event, "customer", self.env._("Customer %s", external_id)):
             return partner
-        values = self._shopify_partner_create_values(customer_values(data))
+        values = self._shopify_partner_create_values(customer_values(customer))
         if not values.get("name"):
             raise PermanentError(
                 self.env._(
@@ -53,14 +51,12 @@ class IntegrationBackend(models.Model):
         binder._bind(self, partner, external_id, event.order_at)
         return partner
 
-    def _shopify_apply_product(self, event):
+    def _shopify_apply_product(self, event, shopify_product):
         """One Odoo product per Shopify variant, found by its binding, then SKU, then barcode."""
         binder = self.env["integration.external.id"]
         places = self.company_id.currency_id.decimal_places
-        product_id, updated_at, variants = product_variants(event._payload_json(), places)
-        note = self._shopify_check_policy("product", self.env._("Product %s", product_id))
-        if note:
-            event._note_result(note)
+        product_id, updated_at, variants = product_variants(shopify_product, places)
+        if not self._check_inbound_policy(event, "product", self.env._("Product %s", product_id)):
             return None
         prices_apply = self._inbound_policy("price") == "apply"
         products = self.env["product.product"]

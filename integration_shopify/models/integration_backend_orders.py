@@ -7,6 +7,7 @@ from odoo import Command, models
 from odoo.addons.integration_core.exceptions import (
     MappingError,
     PermanentError,
+    RetryableError,
 )
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -17,9 +18,10 @@ from ..const import (
 from ..lib.orders import (
     address_values,
     customer_values,
+    invoicing_currency,
     parse_order,
     parse_time,
-    unwrap,
+    payment_of,
 )
 
 
@@ -27,22 +29,6 @@ class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
     # ------------------------------------------------------------------ orders
-    def _shopify_currency(self, code):
-        if code == self.company_id.currency_id.name:
-            return self.company_id.currency_id
-        currency = (
-            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
-        )
-        if not currency:
-            raise MappingError(self.env._("Currency %s is unknown in Odoo.", code))
-        if not currency.active:
-            raise MappingError(
-                self.env._(
-                    "Currency %s is not active: activate it in Accounting settings, then replay.", code
-                )
-            )
-        return currency
-
     def _shopify_pricelist(self, currency, order_name):
         pricelist = self.shopify_pricelist_ids.filtered(lambda p: p.currency_id == currency)[:1]
         if pricelist or currency == self.company_id.currency_id:
@@ -207,6 +193,13 @@ class IntegrationBackend(models.Model):
         for ship in order.shipping:
             product = self._shopify_service_product("shopify_shipping_product_id", self.env._("shipping"))
             line(ship.ref, product, ship.title, 1, ship.unit_price - ship.discount, taxes_of(ship))
+        extra_products = {
+            "duty": ("shopify_duty_product_id", self.env._("duties")),
+            "tip": ("shopify_tip_product_id", self.env._("tip")),
+        }
+        for extra in order.extras:
+            product = self._shopify_service_product(*extra_products[extra.kind])
+            line(extra.ref, product, extra.title, 1, extra.unit_price, taxes_of(extra))
         if order.order_discount:
             discount = self._shopify_service_product("shopify_discount_product_id", self.env._("discount"))
             line(
@@ -251,10 +244,12 @@ class IntegrationBackend(models.Model):
                 )
             return self.shopify_guest_partner_id
         binder = self.env["integration.external.id"]
-        customer = order.customer or {}
-        customer_id = str(customer.get("id") or "")
-        partner = binder._record_for(self, "res.partner", customer_id) if customer_id else None
+        customer = order.customer
+        customer_id = customer.id if customer else ""
+        partner = self._shopify_customer_partner(customer_id, (customer and customer.email) or order.email)
         if partner:
+            if customer_id and not binder._record_for(self, "res.partner", customer_id):
+                binder._bind(self, partner, customer_id, parse_time(customer.updated_at))
             return partner
         values = customer_values(customer) if customer else {}
         if order.billing_address:
@@ -271,7 +266,17 @@ class IntegrationBackend(models.Model):
             .create(self._shopify_partner_create_values(values))
         )
         if customer_id:
-            binder._bind(self, partner, customer_id, parse_time(customer.get("updated_at")))
+            binder._bind(self, partner, customer_id, parse_time(customer.updated_at))
+        return partner
+
+    def _shopify_customer_partner(self, customer_id, email):
+        """The contact of a Shopify customer: bound to it, else the one with its email unless
+        that contact stands for another Shopify customer (an empty recordset when none)."""
+        partner = self._match_partner(external_id=customer_id, email=email)
+        if partner and customer_id:
+            bound_to = self.env["integration.external.id"]._external_for(self, partner)
+            if bound_to and bound_to != customer_id:
+                return self.env["res.partner"]
         return partner
 
     def _shopify_delivery_contact(self, partner, order):
@@ -323,12 +328,12 @@ class IntegrationBackend(models.Model):
         values["state_id"] = state.id if state else False
         return values
 
-    def _shopify_apply_order(self, event):
+    def _shopify_apply_order(self, event, shopify_order):
+        """orders/* (a schemas.Order): one sale order, its total checked, invoiced and paid."""
         binder = self.env["integration.external.id"]
-        payload = event._payload_json()
-        raw = unwrap(payload, "order")
-        currency = self._shopify_currency((raw.get("currency") or "").upper())
-        order = parse_order(raw, currency.decimal_places)
+        presentment = self.shopify_invoice_currency != "shop"
+        currency = self._currency_for(invoicing_currency(shopify_order, presentment))
+        order = parse_order(shopify_order, currency.decimal_places, presentment)
         binding = binder._line(self, "sale.order", order.id)  # one read for the record and its version
         sale = self.env["sale.order"].browse(binding.res_id).exists()
         version = event.order_at or order.updated_at
@@ -337,9 +342,7 @@ class IntegrationBackend(models.Model):
                 self.env._("Skipped: a newer version of order %s was already applied.", order.name)
             )
             return sale
-        note = self._shopify_check_policy("order", self.env._("Order %s", order.name))
-        if note:
-            event._note_result(note)
+        if not self._check_inbound_policy(event, "order", self.env._("Order %s", order.name)):
             return sale
         if not sale:
             if order.cancelled:
@@ -361,6 +364,7 @@ class IntegrationBackend(models.Model):
             self._shopify_cancel(sale, order)
             binder._bind(self, sale, order.id, order.updated_at)
             return sale
+        self._shopify_check_shop_money(shopify_order, order)
         wanted = self._shopify_line_values(order, currency)
         if sale:
             self._lock_for_update(sale)
@@ -373,7 +377,7 @@ class IntegrationBackend(models.Model):
         if sale.shopify_financial_status != order.financial_status:
             sale.shopify_financial_status = order.financial_status
         if order.financial_status in PAID_STATUSES:
-            self._shopify_invoice_and_pay(sale, event, order.gateway)
+            self._shopify_invoice_and_pay(sale, event, order)
         binder._bind(self, sale, order.id, order.updated_at)
         return sale
 
@@ -437,20 +441,57 @@ class IntegrationBackend(models.Model):
             sale.with_context(integration_inbound=True).write({"order_line": commands})
 
     def _shopify_check_total(self, sale, order, currency):
-        if currency.compare_amounts(sale.amount_total, float(order.total_price)):
+        if not currency.compare_amounts(sale.amount_total, float(order.total_price)):
+            return
+        places = currency.decimal_places
+        policy = dict(self._fields["shopify_tax_policy"].selection)[self.shopify_tax_policy]
+        if self.shopify_tax_policy == "map":
+            odoo_tax = sale.amount_tax
+            counted = self.env._("Odoo taxes computed by the mapped Odoo taxes")
+        else:
+            odoo_tax = sum(
+                sale.order_line.filtered(
+                    lambda line: (line.shopify_line_ref or "").startswith("tax:")
+                ).mapped("price_subtotal")
+            )
+            counted = self.env._("Shopify's tax lines copied as lines of the tax product")
+        raise PermanentError(
+            self.env._(
+                "Shopify order %(order)s: the Odoo total %(odoo)s %(cur)s differs from Shopify's total "
+                "%(shopify)s %(cur)s. Tax policy '%(policy)s' (%(counted)s): Odoo counted %(odoo_tax)s "
+                "of taxes and %(odoo_net)s before taxes; Shopify counted %(shopify_tax)s of taxes and "
+                "%(shopify_net)s before taxes. Check the tax policy and taxes, the products' prices and "
+                "the discount and shipping products of backend %(backend)s, then replay.",
+                order=order.name,
+                odoo=f"{sale.amount_total:.{places}f}",
+                shopify=order.total_price,
+                policy=policy,
+                counted=counted,
+                odoo_tax=f"{odoo_tax:.{places}f}",
+                odoo_net=f"{sale.amount_total - odoo_tax:.{places}f}",
+                shopify_tax=order.total_tax,
+                shopify_net=order.total_price - order.total_tax,
+                cur=currency.name,
+                backend=self.name,
+            )
+        )
+
+    def _shopify_check_shop_money(self, shopify_order, order):
+        """An order invoiced in the presentment currency: its lines in Shopify's shop_money
+        must add up to Shopify's shop_money total, to the cent, before Odoo books it."""
+        if order.shop_total is None:
+            return
+        shop = parse_order(shopify_order, self.company_id.currency_id.decimal_places, presentment=False)
+        if shop.lines_total != shop.total_price:
             raise PermanentError(
                 self.env._(
-                    "Shopify order %(order)s: the Odoo total %(odoo)s %(cur)s differs from Shopify's "
-                    "total %(shopify)s %(cur)s (Odoo taxes %(odoo_tax)s, Shopify taxes %(shopify_tax)s). "
-                    "Check the tax policy and taxes, the products' prices and the discount and shipping "
-                    "products of backend %(backend)s, then replay.",
+                    "Shopify order %(order)s: its lines add up to %(lines)s %(shop)s in the shop currency "
+                    "(shop_money), but Shopify's shop_money total is %(total)s %(shop)s. Check the "
+                    "order's amounts in Shopify, then replay.",
                     order=order.name,
-                    odoo=f"{sale.amount_total:.{currency.decimal_places}f}",
-                    shopify=order.total_price,
-                    odoo_tax=f"{sale.amount_tax:.{currency.decimal_places}f}",
-                    shopify_tax=order.total_tax,
-                    cur=currency.name,
-                    backend=self.name,
+                    lines=shop.lines_total,
+                    total=shop.total_price,
+                    shop=shop.currency,
                 )
             )
 
@@ -485,8 +526,9 @@ class IntegrationBackend(models.Model):
             wizard.amount = amount
         return wizard._create_payments()
 
-    def _shopify_invoice_and_pay(self, sale, event, gateway=""):
-        """Paid in Shopify: post the customer invoice and register the payment (once)."""
+    def _shopify_invoice_and_pay(self, sale, event, order):
+        """Paid in Shopify: post the customer invoice (in the invoicing currency, its
+        shop-currency value Shopify's) and book its payments (each once)."""
         invoices = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state != "cancel")
         if not invoices:
             try:
@@ -496,12 +538,143 @@ class IntegrationBackend(models.Model):
                 return
         drafts = invoices.filtered(lambda m: m.state == "draft")
         if drafts:
+            self._shopify_shop_value(drafts, order)
             drafts.action_post()
         unpaid = invoices.filtered(
             lambda m: m.state == "posted" and m.payment_state in ("not_paid", "partial")
         )
-        if unpaid:
-            self._shopify_register_payment(unpaid, gateway)
+        if order.transactions_known:
+            self._shopify_book_transactions(invoices.filtered(lambda m: m.state == "posted")[:1], order)
+        elif unpaid and not self.shopify_pay_by_transaction:
+            # the payload lists no transactions: the invoice is paid through the order's gateway
+            self._shopify_register_payment(unpaid, order.gateway)
+
+    def _shopify_shop_value(self, invoices, order):
+        """An invoice in the presentment currency is worth Shopify's `shop_money` total in the
+        shop's (the company's) currency: the invoice takes Shopify's rate, and the result is
+        checked to the cent."""
+        company_currency = self.company_id.currency_id
+        if order.shop_total is None or order.shop_currency != company_currency.name:
+            return
+        for invoice in invoices:
+            if not invoice.amount_total:
+                continue
+            invoice.invoice_currency_rate = invoice.amount_total / float(order.shop_total)
+            if company_currency.compare_amounts(abs(invoice.amount_total_signed), float(order.shop_total)):
+                raise PermanentError(
+                    self.env._(
+                        "Shopify order %(order)s: the invoice of %(amount)s %(cur)s is worth %(odoo)s "
+                        "%(shop)s in Odoo at Shopify's rate, but Shopify's shop_money total is %(shopify)s "
+                        "%(shop)s. "
+                        "Check the order's amounts in both currencies in Shopify, then replay.",
+                        order=order.name,
+                        amount=f"{invoice.amount_total:.{invoice.currency_id.decimal_places}f}",
+                        cur=invoice.currency_id.name,
+                        odoo=f"{abs(invoice.amount_total_signed):.{company_currency.decimal_places}f}",
+                        shop=company_currency.name,
+                        shopify=order.shop_total,
+                    )
+                )
+
+    def _shopify_book_transactions(self, invoice, order):
+        """One payment per successful sale/capture transaction of the order."""
+        for payment in order.payments:
+            self._shopify_book_payment(invoice, payment, order.name, order.updated_at)
+
+    def _shopify_book_payment(self, invoice, payment, order_name, version=None):
+        """A transaction's payment on its gateway's journal (a gift card against the gift-card
+        liability account), booked once; the payment, or None when it was booked already."""
+        binder = self.env["integration.external.id"]
+        if binder._record_for(self, "account.payment", payment.ref):
+            return None
+        if payment.currency and payment.currency != invoice.currency_id.name:
+            raise PermanentError(
+                self.env._(
+                    "Shopify order %(order)s: transaction %(ref)s is in %(paid)s but the invoice is in "
+                    "%(invoiced)s. Set the backend's invoice currency to the one the customer paid "
+                    "in, then replay.",
+                    order=order_name,
+                    ref=payment.ref,
+                    paid=payment.currency,
+                    invoiced=invoice.currency_id.name,
+                )
+            )
+        if payment.gift_card:
+            booked = self._shopify_gift_card_payment(invoice, payment, order_name)
+        else:
+            booked = self._shopify_register_payment(invoice, payment.gateway, float(payment.amount))
+        binder._bind(self, booked, payment.ref, version)
+        return booked
+
+    def _shopify_apply_transaction(self, event, transaction):
+        """order_transactions/create (a schemas.Transaction): its payment on the order's posted
+        invoice; it waits (retry) while the order or its invoice is not in Odoo yet."""
+        binder = self.env["integration.external.id"]
+        sale = binder._record_for(self, "sale.order", transaction.order_id or "")
+        invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[
+            :1
+        ]
+        payment = payment_of(transaction, invoice.currency_id.decimal_places or 2)
+        if payment is None:
+            event._note_result(
+                self.env._(
+                    "Transaction %(ref)s (%(kind)s, %(status)s) books no payment.",
+                    ref=transaction.id,
+                    kind=transaction.kind or "-",
+                    status=transaction.status or "-",
+                )
+            )
+            return None
+        if not invoice:
+            raise RetryableError(
+                self.env._(
+                    "Transaction %(ref)s of Shopify order %(order)s waits for the order's invoice (its "
+                    "orders/paid event).",
+                    ref=transaction.id,
+                    order=transaction.order_id,
+                )
+            )
+        booked = self._shopify_book_payment(
+            invoice, payment, sale.client_order_ref or sale.name, parse_time(transaction.processed_at)
+        )
+        if booked is None:
+            event._note_result(self.env._("Transaction %s was already booked.", transaction.id))
+        return booked
+
+    def _shopify_gift_card_payment(self, invoice, payment, order_name):
+        """A gift card settles the receivable against the gift-card liability (no bank money);
+        on a credit note, the refund goes back onto a gift card (the liability grows again)."""
+        account = self.shopify_gift_card_account_id
+        if not account:
+            raise MappingError(
+                self.env._(
+                    "Shopify order %(order)s was paid %(amount)s %(cur)s by gift card: set the gift card "
+                    "liability account on backend %(backend)s (Shopify tab), then replay.",
+                    order=order_name,
+                    amount=payment.amount,
+                    cur=payment.currency or invoice.currency_id.name,
+                    backend=self.name,
+                )
+            )
+        booked = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound" if invoice.move_type == "out_refund" else "inbound",
+                "partner_type": "customer",
+                "partner_id": invoice.commercial_partner_id.id,
+                "amount": float(payment.amount),
+                "currency_id": invoice.currency_id.id,
+                "journal_id": self._shopify_payment_journal(payment.gateway).id,
+                "memo": invoice.name,
+            }
+        )
+        # written after the create, whose computes choose the journal's outstanding account
+        booked.outstanding_account_id = account
+        booked.action_post()
+        receivable = (booked.move_id.line_ids | invoice.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+        receivable.reconcile()
+        return booked
 
     def _shopify_cancel(self, sale, order):
         delivered = sale.picking_ids.filtered(

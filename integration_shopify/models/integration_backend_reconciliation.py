@@ -4,13 +4,16 @@ import json
 import time
 
 from odoo import models
+from odoo.addons.integration_core.lib.money import exponent
 
 from ..const import (
     PAID_STATUSES,
     RECONCILE_PAGE_SIZE,
 )
 from ..lib import client as shopify_client
+from ..lib import schemas
 from ..lib.orders import (
+    invoicing_currency,
     parse_order,
 )
 
@@ -32,12 +35,9 @@ class IntegrationBackend(models.Model):
         for node in self._shopify_call(list, nodes):
             checked += 1
             rest = shopify_client.rest_order_from_graphql(node)
-            currency = (
-                self.env["res.currency"]
-                .with_context(active_test=False)
-                .search([("name", "=", rest["currency"])], limit=1)
-            )
-            order = parse_order(rest, currency.decimal_places if currency else 2)
+            typed = schemas.parse("order", rest)
+            presentment = self.shopify_invoice_currency != "shop"
+            order = parse_order(typed, exponent(invoicing_currency(typed, presentment)), presentment)
             remote_text = self._shopify_order_text(order.total_price, order.currency, order.financial_status,
                                                    order.cancelled)  # fmt: skip
             common = {
@@ -79,6 +79,8 @@ class IntegrationBackend(models.Model):
                         **common,
                     }
                 )
+        if self.shopify_payouts:
+            drifts += self._shopify_payout_drifts(run)
         run.checked_count = checked
         return drifts
 

@@ -20,7 +20,10 @@ class StockPicking(models.Model):
         (written in this transaction, sent after the commit)."""
         binder = self.env["integration.external.id"].sudo()
         outbound = self.env["integration.outbound"]
-        for picking in self.filtered(lambda p: p.picking_type_code == "outgoing" and p.sale_id):
+        # a delivery Shopify (or its 3PL) shipped carries its fulfilment already: not sent back
+        for picking in self.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.sale_id and not p.shopify_fulfillment_id
+        ):
             bindings = binder.search(
                 [
                     ("model", "=", "sale.order"),

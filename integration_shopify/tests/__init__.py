@@ -1,7 +1,9 @@
 from . import (
     test_catalog,
     test_fulfillment,
+    test_fulfillment_inbound,
     test_orders,
+    test_payouts,
     test_reconciliation,
     test_refunds,
     test_security,

@@ -52,6 +52,31 @@ def balanced(order):
     return order
 
 
+def money_set(shop, presentment):
+    return {
+        "shop_money": {"amount": shop, "currency_code": "USD"},
+        "presentment_money": {"amount": presentment, "currency_code": "EUR"},
+    }
+
+
+def presentment_order():
+    """The fixture sold in EUR in a USD shop: every amount with its `*_set` (0.80 EUR per USD)."""
+    order = order_fixture()
+    order.update(presentment_currency="EUR", financial_status="paid", updated_at="2008-01-10T11:05:00-05:00")
+    for item in order["line_items"]:
+        item["price"] = "200.00"
+        item["price_set"] = money_set("200.00", "160.00")
+    order["tax_lines"] = [
+        {"price": "12.00", "rate": 0.02, "title": "State Tax", "price_set": money_set("12.00", "9.60")}
+    ]
+    order["shipping_lines"][0]["price_set"] = money_set("0.00", "0.00")
+    order.update(total_price="612.00", total_tax="12.00", total_discounts="0.00")
+    order["total_price_set"] = money_set("612.00", "489.60")
+    order["total_tax_set"] = money_set("12.00", "9.60")
+    order["total_discounts_set"] = money_set("0.00", "0.00")
+    return order
+
+
 class ShopifyCaseMixin(IntegrationCaseMixin):
     @classmethod
     def _setup_shopify(cls):

@@ -4,7 +4,7 @@ cent, stock reserved, invoiced and paid, cancelled, edited."""
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import ShopifyCaseMixin, balanced, order_fixture
+from .common import ShopifyCaseMixin, balanced, money_set, order_fixture, presentment_order, refund_fixture
 
 ORDER_ID = 450789469
 
@@ -286,3 +286,245 @@ class TestShopifyOrders(ShopifyCaseMixin, HttpCase):
             sum(moves.filtered(lambda m: m.product_id == self.green).mapped("product_uom_qty")), 4
         )
         self.assertFalse(sum(moves.filtered(lambda m: m.product_id == self.red).mapped("product_uom_qty")))
+
+
+def transaction(ident, kind, gateway, amount, currency="USD", status="success", parent=None):
+    return {"id": ident, "kind": kind, "gateway": gateway, "amount": amount, "currency": currency,
+            "status": status, "parent_id": parent}  # fmt: skip
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrderBooks(ShopifyCaseMixin, HttpCase):
+    """Issue 15: payments per transaction, gift cards, presentment currency, duties and tips,
+    shipping discounts, the total-mismatch message."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+        env = cls.env
+        cls.card_journal = env["account.journal"].create(
+            {"name": "Shopify Payments", "type": "bank", "code": "SHPY"}
+        )
+        cls.gift_journal = env["account.journal"].create(
+            {"name": "Shopify gift cards", "type": "bank", "code": "SHGC"}
+        )
+        cls.gift_account = env["account.account"].create(
+            {
+                "name": "Gift cards sold",
+                "code": "215900",
+                "account_type": "liability_current",
+                "reconcile": True,
+            }
+        )
+        cls.backend.write(
+            {
+                "shopify_gift_card_account_id": cls.gift_account.id,
+                "shopify_gateway_ids": [
+                    Command.create({"gateway": "shopify_payments", "journal_id": cls.card_journal.id}),
+                    Command.create({"gateway": "gift_card", "journal_id": cls.gift_journal.id}),
+                ],
+            }
+        )
+
+    def _payments(self, invoice):
+        return self.env["account.payment"].search([("memo", "=", invoice.name)]) | self.env[
+            "account.payment"
+        ].search([("reconciled_invoice_ids", "in", invoice.ids)])
+
+    def test_gift_card_and_card_are_two_payments_authorisation_waits_for_capture(self):
+        order = balanced(order_fixture())
+        order.update(financial_status="paid", updated_at="2008-01-10T11:05:00-05:00")
+        order["transactions"] = [
+            transaction(1, "sale", "gift_card", "100.00"),
+            transaction(2, "authorization", "shopify_payments", "508.94"),
+            transaction(3, "sale", "bogus", "5.00", status="failure"),
+        ]
+        event = self._deliver("orders/paid", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        invoice = self._sale_for(ORDER_ID).invoice_ids
+        self.assertEqual(invoice.amount_total, 608.94)
+        [gift] = self._payments(invoice)
+        self.assertEqual((gift.amount, gift.journal_id), (100.0, self.gift_journal))
+        self.assertEqual(gift.outstanding_account_id, self.gift_account, "against the gift-card liability")
+        self.assertEqual(invoice.amount_residual, 508.94, "the authorisation is not booked")
+        # captured later: orders/updated lists the capture; the gift card is not booked again
+        order = dict(order, updated_at="2008-01-10T12:00:00-05:00")
+        capture = transaction(4, "capture", "shopify_payments", "508.94", parent=2)
+        order["transactions"] = [*order["transactions"], capture]
+        event = self._deliver("orders/updated", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        payments = self._payments(invoice)
+        self.assertEqual(len(payments), 2)
+        card = payments - gift
+        self.assertEqual((card.amount, card.journal_id), (508.94, self.card_journal))
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+    def test_transaction_webhooks_book_one_payment_each(self):
+        self.backend.shopify_pay_by_transaction = True
+        gift = dict(transaction(41, "sale", "gift_card", "100.00"), order_id=ORDER_ID)
+        early = self._deliver("order_transactions/create", gift)
+        self.assertEqual(early.state, "retry", "the order is not in Odoo yet: it waits")
+        order = balanced(order_fixture())
+        order.update(financial_status="paid")
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        invoice = self._sale_for(ORDER_ID).invoice_ids
+        self.assertEqual((invoice.state, invoice.amount_residual), ("posted", 608.94), "no payment guessed")
+        # its retry (replayed here instead of waiting for the backoff) finds the invoice
+        early.action_replay()
+        self._process_events()
+        self.assertEqual(early.state, "done", early.error_message)
+        card = dict(transaction(42, "sale", "shopify_payments", "508.94"), order_id=ORDER_ID)
+        self.assertEqual(self._deliver("order_transactions/create", card).state, "done")
+        payments = self._payments(invoice)
+        self.assertEqual(sorted(payments.mapped("amount")), [100.0, 508.94])
+        self.assertEqual(
+            payments.filtered(lambda p: p.amount == 100.0).outstanding_account_id, self.gift_account
+        )
+        self.assertEqual(invoice.amount_residual, 0.0)
+        again = self._deliver("order_transactions/create", card)
+        self.assertIn("already booked", again.result_note)
+        authorised = dict(transaction(43, "authorization", "shopify_payments", "1.00"), order_id=ORDER_ID)
+        self.assertIn("books no payment", self._deliver("order_transactions/create", authorised).result_note)
+        self.assertEqual(len(self._payments(invoice)), 2)
+
+    def test_refund_back_to_gift_card_and_card_is_two_refund_payments(self):
+        order = balanced(order_fixture())
+        order.update(financial_status="paid")
+        order["transactions"] = [
+            transaction(51, "sale", "gift_card", "100.00"),
+            transaction(52, "sale", "shopify_payments", "508.94"),
+        ]
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        refund = refund_fixture()
+        refund["refund_line_items"] = refund["refund_line_items"][:1]  # 199.00 + 3.98 tax
+        [money] = refund["transactions"]
+        refund["transactions"] = [
+            dict(money, id=61, amount="100.00", gateway="gift_card"),
+            dict(money, id=62, amount="102.98", gateway="shopify_payments"),
+        ]
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual(event.state, "done", event.error_message)
+        credit_note = event.result_ref
+        self.assertEqual((credit_note.amount_total, credit_note.amount_residual), (202.98, 0.0))
+        payments = self.env["account.payment"].search([("reconciled_invoice_ids", "in", credit_note.ids)])
+        self.assertEqual(sorted(payments.mapped("amount")), [100.0, 102.98])
+        self.assertEqual(set(payments.mapped("payment_type")), {"outbound"})
+        back_on_card = payments.filtered(lambda p: p.amount == 100.0)
+        self.assertEqual(
+            back_on_card.outstanding_account_id, self.gift_account, "the gift card liability again"
+        )
+        self.assertEqual(payments.filtered(lambda p: p.amount == 102.98).journal_id, self.card_journal)
+
+    def test_customer_matched_by_email_unless_it_is_another_shopify_customer(self):
+        existing = self.env["res.partner"].create(
+            {"name": "Bob (from the shop)", "email": "Bob.Norman@hostmail.com"}
+        )
+        self.assertEqual(self._deliver("orders/create", balanced(order_fixture())).state, "done")
+        self.assertEqual(self._sale_for(ORDER_ID).partner_id, existing, "the same email: the same contact")
+        bound = self.env["integration.external.id"]._record_for(self.backend, "res.partner", "207119551")
+        self.assertEqual(bound, existing)
+        other = balanced(order_fixture())
+        other.update(id=450789480, name="#1080")
+        other["customer"] = dict(other["customer"], id=207119999)  # another Shopify customer, same email
+        self.assertEqual(self._deliver("orders/create", other).state, "done")
+        self.assertNotEqual(self._sale_for(450789480).partner_id, existing)
+
+    def test_two_card_transactions_are_two_payments(self):
+        order = balanced(order_fixture())
+        order.update(financial_status="paid")
+        order["transactions"] = [
+            transaction(11, "sale", "shopify_payments", "300.00"),
+            transaction(12, "sale", "shopify_payments", "308.94"),
+        ]
+        self.assertEqual(self._deliver("orders/paid", order).state, "done")
+        invoice = self._sale_for(ORDER_ID).invoice_ids
+        self.assertEqual(sorted(self._payments(invoice).mapped("amount")), [300.0, 308.94])
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+    def test_gift_card_without_liability_account_says_what_to_set(self):
+        self.backend.shopify_gift_card_account_id = False
+        order = balanced(order_fixture())
+        order.update(financial_status="paid", transactions=[transaction(1, "sale", "gift_card", "608.94")])
+        event = self._deliver("orders/paid", order)
+        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+        self.assertIn("gift card liability account", event.error_message)
+
+    def _eur(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create({"currency_id": eur.id, "rate": 0.9, "name": "2008-01-01"})
+        pricelist = self.env["product.pricelist"].create({"name": "Shopify EUR", "currency_id": eur.id})
+        self.backend.shopify_pricelist_ids = [Command.link(pricelist.id)]
+        return eur
+
+    def test_presentment_currency_invoice_checked_against_shop_money(self):
+        eur = self._eur()
+        self.assertEqual(self.env.company.currency_id.name, "USD")
+        order = presentment_order()
+        order["transactions"] = [
+            transaction(21, "sale", "gift_card", "100.00", "EUR"),
+            transaction(22, "sale", "shopify_payments", "389.60", "EUR"),
+        ]
+        event = self._deliver("orders/paid", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual((sale.currency_id, sale.amount_total), (eur, 489.60))
+        invoice = sale.invoice_ids
+        self.assertEqual((invoice.currency_id, invoice.amount_total), (eur, 489.60))
+        self.assertEqual(invoice.amount_total_signed, 612.00, "Shopify's shop_money, not Odoo's 0.9 rate")
+        self.assertEqual(sorted(self._payments(invoice).mapped("amount")), [100.0, 389.60])
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+    def test_presentment_shop_money_that_does_not_match_fails_with_both(self):
+        self._eur()
+        order = presentment_order()
+        order["total_price_set"] = money_set("612.01", "489.60")
+        event = self._deliver("orders/paid", order)
+        self.assertEqual((event.state, event.error_class), ("failed", "permanent"))
+        self.assertIn("612.00", event.error_message)
+        self.assertIn("612.01", event.error_message)
+
+    def test_shop_currency_is_a_backend_choice(self):
+        self._eur()
+        self.backend.shopify_invoice_currency = "shop"
+        event = self._deliver("orders/paid", presentment_order())
+        self.assertEqual(event.state, "done", event.error_message)
+        invoice = self._sale_for(ORDER_ID).invoice_ids
+        self.assertEqual((invoice.currency_id.name, invoice.amount_total), ("USD", 612.00))
+
+    def test_duties_and_tips_are_lines(self):
+        service = {"type": "service", "invoice_policy": "order", "taxes_id": [Command.clear()]}
+        duty = self.env["product.product"].create({"name": "Duties", **service})
+        tip = self.env["product.product"].create({"name": "Tip", **service})
+        self.backend.write({"shopify_duty_product_id": duty.id, "shopify_tip_product_id": tip.id})
+        order = balanced(order_fixture())
+        order["line_items"][0]["duties"] = [{"id": 9001, "price_set": money_set("12.35", "12.35")}]
+        order["total_tip_received"] = "5.00"
+        order["total_price"] = "626.29"  # 608.94 + 12.35 + 5.00
+        event = self._deliver("orders/create", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(self._line(sale, "duty:9001").price_unit, 12.35)
+        self.assertEqual(self._line(sale, "tip").price_unit, 5.0)
+        self.assertEqual(sale.amount_total, 626.29)
+
+    def test_shipping_discount_is_counted_once(self):
+        order = order_fixture()
+        order["shipping_lines"][0].update(price="10.00", discount_allocations=[{"amount": "10.00"}])
+        order["total_discounts"] = "10.00"  # Shopify's total counts the shipping discount too
+        order = balanced(order)  # 597.00 - 10.00 + 10.00 + 11.94
+        event = self._deliver("orders/create", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        sale = self._sale_for(ORDER_ID)
+        self.assertEqual(self._line(sale, "shipping:0").price_unit, 0.0)
+        self.assertFalse(self._line(sale, "discount:order"), "no second discount for the same 10.00")
+        self.assertEqual(sale.amount_total, 608.94)
+
+    def test_total_mismatch_names_the_tax_policy_and_what_each_side_counted(self):
+        event = self._deliver("orders/create", order_fixture())
+        self.assertEqual((event.state, event.error_class), ("failed", "permanent"))
+        self.assertIn("Tax policy 'Shopify's tax lines (fixed amounts)'", event.error_message)
+        self.assertIn("Odoo counted 11.94 of taxes and 597.00 before taxes", event.error_message)
+        self.assertIn("Shopify counted 11.94 of taxes and 398.00 before taxes", event.error_message)

@@ -6,9 +6,10 @@ from datetime import datetime
 
 import responses
 from freezegun import freeze_time
+from odoo import Command
 from odoo.tests import TransactionCase, tagged
 
-from .common import SHOP, ShopifyApiCaseMixin, balanced, fixture, order_fixture
+from .common import SHOP, ShopifyApiCaseMixin, balanced, fixture, order_fixture, presentment_order
 
 GRAPHQL = f"https://{SHOP}/admin/api/2025-07/graphql.json"
 
@@ -221,3 +222,34 @@ class TestShopifyImport(ShopifyApiCaseMixin, TransactionCase):
         self.assertEqual(
             (partner.name, partner.city, partner.state_id.code), ("Bob Norman", "Louisville", "KY")
         )
+
+    @responses.activate
+    def test_order_invoiced_in_its_presentment_currency_is_no_difference(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        pricelist = self.env["product.pricelist"].create({"name": "Shopify EUR", "currency_id": eur.id})
+        self.backend.shopify_pricelist_ids = [Command.link(pricelist.id)]
+        order = presentment_order()
+        event = self._ingest_shopify("orders/paid", order)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(self._sale_for(450789469).amount_total, 489.60)
+
+        def bag(shop, presentment):
+            return {"shopMoney": {"amount": shop, "currencyCode": "USD"},
+                    "presentmentMoney": {"amount": presentment, "currencyCode": "EUR"}}  # fmt: skip
+
+        node = graphql_node(order)
+        node.update(
+            presentmentCurrencyCode="EUR",
+            totalPriceSet=bag("612.00", "489.60"),
+            totalTaxSet=bag("12.00", "9.60"),
+            totalDiscountsSet=bag("0.00", "0.00"),
+            taxLines=[{"title": "State Tax", "rate": 0.02, "priceSet": bag("12.00", "9.60")}],
+        )
+        for item in node["lineItems"]["nodes"]:
+            item["originalUnitPriceSet"] = bag("200.00", "160.00")
+        node["shippingLines"]["nodes"][0]["originalPriceSet"] = bag("0.00", "0.00")
+        responses.post(GRAPHQL, json=page([node]))
+        run = self.env["integration.reconciliation.run"]._start(self.backend)
+        self.assertEqual((run.state, run.checked_count), ("done", 1), run.error_message)
+        self.assertFalse(run.line_ids, "489.60 EUR in Odoo is Shopify's presentment total")

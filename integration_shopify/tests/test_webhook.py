@@ -132,3 +132,16 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         event = self._deliver("orders/edited", edit)
         self.assertEqual((event.state, event.entity_key), ("done", ""))
         self.assertIn("not handled", event.result_note)
+
+    def test_event_id_is_the_dedup_key_when_present(self):
+        body = json.dumps(order_fixture()).encode()
+        first = self._headers("orders/create", body, webhook_id="wh-a") | {"X-Shopify-Event-Id": "ev-1"}
+        # the same event through a second subscription: another webhook id, the same event id
+        second = self._headers("orders/create", body, webhook_id="wh-b") | {"X-Shopify-Event-Id": "ev-1"}
+        self.assertEqual(self._post("orders/create", body, headers=first).json()["status"], "accepted")
+        self.assertEqual(self._post("orders/create", body, headers=second).json()["status"], "duplicate")
+        self.assertEqual(self._events().mapped("external_event_id"), ["ev-1"])
+        # no event id: the webhook id is the key
+        third = self._headers("orders/create", body, webhook_id="wh-c")
+        self.assertEqual(self._post("orders/create", body, headers=third).json()["status"], "accepted")
+        self.assertEqual(sorted(self._events().mapped("external_event_id")), ["ev-1", "wh-c"])

@@ -138,6 +138,7 @@ def test_paginate_waits_when_throttled_and_when_the_bucket_runs_low():
 
 
 def test_graphql_products_and_customers_in_webhook_shape():
+    from integration_shopify.lib import schemas
     from integration_shopify.lib.client import rest_customer_from_graphql, rest_product_from_graphql
     from integration_shopify.lib.orders import customer_values, product_variants
 
@@ -162,6 +163,6 @@ def test_graphql_products_and_customers_in_webhook_shape():
          "email": "bob@example.com",
          "defaultAddress": {"city": "Louisville", "countryCodeV2": "US", "provinceCode": "KY"}}
     )  # fmt: skip
-    values = customer_values(customer)
+    values = customer_values(schemas.parse("customer", customer))
     assert (customer["id"], values["name"], values["country_code"], values["state_code"]) == (
         207119551, "Bob Norman", "US", "KY")  # fmt: skip

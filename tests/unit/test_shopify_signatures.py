@@ -1,6 +1,7 @@
 import pytest
 
-from integration_shopify.lib.signatures import ShopifySignatureError, shopify_hmac, verify_shopify_hmac
+from integration_core.lib.signatures import SignatureMismatch
+from integration_shopify.lib.signatures import shopify_hmac, verify_shopify_hmac
 
 
 def test_shared_vector(signature_vectors):
@@ -13,13 +14,13 @@ def test_shared_vector(signature_vectors):
 def test_wrong_secret_tampered_body_or_missing_header_are_refused(signature_vectors):
     vector = signature_vectors["shopify_secret"]
     body = vector["body"].encode()
-    with pytest.raises(ShopifySignatureError):
+    with pytest.raises(SignatureMismatch):
         verify_shopify_hmac(body, vector["expected"], ["another secret"])
-    with pytest.raises(ShopifySignatureError):
+    with pytest.raises(SignatureMismatch):
         verify_shopify_hmac(body + b"x", vector["expected"], [vector["secret"]])
-    with pytest.raises(ShopifySignatureError, match="missing"):
+    with pytest.raises(SignatureMismatch, match="missing"):
         verify_shopify_hmac(body, None, [vector["secret"]])
-    with pytest.raises(ShopifySignatureError):
+    with pytest.raises(SignatureMismatch):
         verify_shopify_hmac(body, "é" + vector["expected"], [vector["secret"]])
 
 
@@ -27,5 +28,5 @@ def test_previous_secret_accepted_while_rotating(signature_vectors):
     vector = signature_vectors["shopify_secret"]
     body = vector["body"].encode()
     verify_shopify_hmac(body, vector["expected"], ["new", vector["secret"]])
-    with pytest.raises(ShopifySignatureError):
+    with pytest.raises(SignatureMismatch):
         verify_shopify_hmac(body, vector["expected"], ["new", ""])
