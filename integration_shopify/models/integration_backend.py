@@ -316,6 +316,7 @@ class IntegrationBackend(models.Model):
     def action_shopify_register_webhooks(self):
         """Check the token (shop query) and subscribe the topics this connector handles."""
         self.ensure_one()
+        self._check_manager()  # it calls Shopify
         client = self._shopify_client()
         try:
             shop = self._shopify_call(client.execute, shopify_client.SHOP_QUERY).get("shop") or {}

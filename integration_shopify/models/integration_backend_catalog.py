@@ -96,6 +96,7 @@ class IntegrationBackend(models.Model):
         Pull, applied by the webhook handlers; the action opens those events, whose states
         show the progress."""
         self.ensure_one()
+        self._check_manager()  # it calls Shopify
         client = self._shopify_client()
         events = self.env["integration.event"]
         correlation = f"shopify-import-{uuid.uuid4().hex[:12]}"

@@ -1,6 +1,7 @@
 """customers/* and products/*: partners and products through external IDs, by ownership."""
 
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import ShopifyCaseMixin, balanced, fixture, order_fixture
 
@@ -86,3 +87,11 @@ class TestShopifyCatalog(ShopifyCaseMixin, HttpCase):
         self.assertEqual(
             self._sale_for(450789469).order_line.filtered("product_id.is_storable").product_id, pink
         )
+
+    def test_a_read_only_user_cannot_make_odoo_call_shopify(self):
+        # Issue 19: Register webhooks and Import were callable over RPC by Integration Users.
+        user = new_test_user(self.env, "shopify_reader", groups="integration_core.group_integration_user")
+        backend = self.backend.with_user(user)
+        for action in (backend.action_shopify_register_webhooks, backend.action_shopify_import_catalog):
+            with self.assertRaises(AccessError):
+                action()

@@ -5,7 +5,8 @@ import time
 from datetime import UTC, datetime
 
 from freezegun import freeze_time
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..lib.signatures import compute_signature, signature_header
 from .common import FIXTURES, OLD_SECRET, SECRET, StripeCaseMixin, charge, event, fixture, fixture_bytes
@@ -109,3 +110,9 @@ class TestStripeWebhook(StripeCaseMixin, HttpCase):
         for body in (b"{not json", b"[]", json.dumps(no_id).encode(), json.dumps(no_object).encode()):
             self.assertEqual(self._post(None, body=body).status_code, 400, body[:40])
         self.assertFalse(self._events())
+
+    def test_a_read_only_user_cannot_make_odoo_call_stripe(self):
+        # Issue 19: configuration actions that call the vendor need an Integration Manager.
+        user = new_test_user(self.env, "stripe_reader", groups="integration_core.group_integration_user")
+        with self.assertRaises(AccessError):
+            self.backend.with_user(user).action_stripe_check_key()
