@@ -55,6 +55,7 @@ class SignatureRequestTerms:
     term_start: str = ""
     term_end: str = ""
     amends: str = ""
+    lines_json: str = ""  # an amendment's order lines as amended (schemas.LINES_FIELD)
     message: str = ""
     test_mode: bool = False
 
@@ -66,6 +67,7 @@ class SignatureRequestTerms:
             schemas.TERM_START_FIELD: self.term_start,
             schemas.TERM_END_FIELD: self.term_end,
             schemas.CONTRACT_FIELD: self.amends,
+            schemas.LINES_FIELD: self.lines_json,
         }
         return {k: v for k, v in fields.items() if v}
 

@@ -490,3 +490,32 @@ def parse_pandadoc(text: str | bytes, where: str = "notification") -> ContractFa
         error = exc.errors()[0]
         path = ".".join(str(p) for p in error["loc"]) or "body"
         raise ContractPayloadError(f"PandaDoc {where} {path}: {error['msg']}") from None
+
+
+# ------------------------------------------------------------------------------ amendments
+
+LINES_FIELD = "odoo_lines"  # on an amendment: the order lines as amended (JSON)
+
+
+class AmendedLine(_Model):
+    """One order line as the signed amendment sets it: found by internal reference."""
+
+    product: str = Field(min_length=1)  # the product's internal reference (default_code)
+    quantity: Decimal = Field(ge=0)
+    price_unit: Decimal | None = None
+
+
+def amended_lines(facts: ContractFacts) -> list[AmendedLine]:
+    return parse_amended_lines(facts.custom_fields.get(LINES_FIELD, ""))
+
+
+def parse_amended_lines(text: str) -> list[AmendedLine]:
+    if not text:
+        return []
+    try:
+        items = json.loads(text)
+        if not isinstance(items, list):
+            raise ValueError("not a list")
+        return [AmendedLine(**item) for item in items]
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise ContractPayloadError(f"{LINES_FIELD} is not a list of amended lines: {exc}") from None

@@ -229,3 +229,22 @@ def test_pandadoc_array_of_three_gives_three():
 def test_pandadoc_malformed(body):
     with pytest.raises(ContractPayloadError):
         split_pandadoc(body)
+
+
+def test_amended_lines():
+    from integration_clm.lib.schemas import amended_lines
+
+    payload = json.loads(json.dumps(DOCUSIGN_JSON))
+    lines = json.dumps([{"product": "SUB-1", "quantity": "12", "price_unit": "90.50"}])
+    payload["data"]["envelopeSummary"]["customFields"]["textCustomFields"].append(
+        {"name": "odoo_lines", "value": lines}
+    )
+    facts = parse_docusign(json.dumps(payload))
+    [line] = amended_lines(facts)
+    assert (line.product, line.quantity, line.price_unit) == ("SUB-1", Decimal("12"), Decimal("90.50"))
+    facts.custom_fields["odoo_lines"] = '[{"product": "SUB-1", "quantity": -1}]'
+    with pytest.raises(ContractPayloadError):
+        amended_lines(facts)
+    facts.custom_fields["odoo_lines"] = "{}"
+    with pytest.raises(ContractPayloadError):
+        amended_lines(facts)
