@@ -198,9 +198,9 @@ class IntegrationContract(models.Model):
                 event._note_result(self.env._("Signed, but the terms differ from the order: %s", text))
             return False
         self.terms_difference = False
-        if order.state in ("draft", "sent") and order._integration_confirm():
-            self.confirmed_at = fields.Datetime.now()
-            self._clm_plan_billing()
+        if order.state in ("draft", "sent"):
+            # sale.order.action_confirm records the confirmation and plans the billing
+            order._integration_confirm()
         return order.state == "sale"
 
     def _clm_differences(self):
