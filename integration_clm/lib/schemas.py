@@ -403,6 +403,22 @@ def dropbox_sign_json(body: bytes, content_type: str) -> str:
         raise ContractPayloadError("body is not UTF-8 text") from None
 
 
+class DropboxSignSigned(_Model):
+    """Only what the signature covers: a callback whose request part is malformed is still
+    known to be signed (and then refused as unreadable, not as forged)."""
+
+    event: DropboxSignEvent
+
+
+def dropbox_sign_event(text: str | bytes) -> DropboxSignEvent:
+    try:
+        return DropboxSignSigned.model_validate_json(text).event
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        raise ContractPayloadError(f"Dropbox Sign callback {where}: {error['msg']}") from None
+
+
 def parse_dropbox_sign(text: str | bytes) -> DropboxSignCallback:
     try:
         return DropboxSignCallback.model_validate_json(text)

@@ -33,7 +33,7 @@ class IntegrationBackend(models.Model):
         contract = self.env["integration.contract"].search(
             [("backend_id", "=", self.id), ("external_id", "=", facts.external_id)], limit=1
         )
-        if not self._check_inbound_policy_clm(event, facts):
+        if not self._check_inbound_policy(event, "contract", facts.external_id):
             return contract or None
         order, amended = self._clm_order_for(contract, facts)
         if not contract:
@@ -66,14 +66,6 @@ class IntegrationBackend(models.Model):
         if facts.pdf_ready:
             contract._clm_request_signed_pdf()
         return contract
-
-    def _check_inbound_policy_clm(self, event, facts):
-        # CORE-CANDIDATE: docs name backend._check_inbound_policy(event, domain, reference);
-        # until main has it, the core's _inbound_policy answers the same question.
-        checker = getattr(type(self), "_check_inbound_policy", None)
-        if checker is not None:
-            return self._check_inbound_policy(event, "contract", facts.external_id)
-        return self._inbound_policy("contract") != "ignore"
 
     def _clm_order_for(self, contract, facts):
         """(order, amended contract) of an event, in the order of the issue's rules:

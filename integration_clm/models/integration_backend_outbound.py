@@ -93,7 +93,7 @@ class IntegrationBackend(models.Model):
             signer_email=contract.signer_email or order.partner_id.email or "",
             signer_name=contract.signer_name or order.partner_id.name or "",
             pdf=order._clm_quotation_pdf(),
-            amount=contract.currency_id and contract.currency_id.round(contract.amount_untaxed),
+            amount=contract._clm_amount_to_cent(),
             currency=contract.currency_id.name or "",
             term_start=(contract.term_start and contract.term_start.isoformat()) or "",
             term_end=(contract.term_end and contract.term_end.isoformat()) or "",

@@ -120,7 +120,9 @@ class IntegrationContract(models.Model):
             "backend_id": backend.id,
             "external_id": facts.external_id,
             "order_id": order.id if order else False,
-            "partner_id": order.partner_id.id if order else False,
+            "partner_id": (
+                order.partner_id if order else backend._match_partner(email=facts.signer_email)
+            ).id,
         }
         if amended:
             values.update(amendment_of_id=amended.id, version=amended.version + 1)
@@ -269,7 +271,7 @@ class IntegrationContract(models.Model):
                         "name": step.name,
                         "project_id": project.id,
                         "sale_line_id": line.id,
-                        "product_uom_qty": line.product_uom_qty * step.percentage / 100.0,
+                        "quantity_percentage": step.percentage / 100.0,
                         "deadline": step.due_date,
                     }
                 )
@@ -389,6 +391,12 @@ class IntegrationContract(models.Model):
                 contract.backend_id, OP_VOID, contract, {"contract_id": contract.id, "reason": reason},
                 entity_key=f"contract:{contract.id}",
             )  # fmt: skip
+
+    def _clm_amount_to_cent(self):
+        """The contract amount as the text a vendor field carries: a Decimal to the currency's cent."""
+        if not self.currency_id:
+            return None
+        return Decimal(f"{self.amount_untaxed:.{self.currency_id.decimal_places}f}")
 
     def _clm_signed_to_confirmed_hours(self):
         return sorted(

@@ -58,7 +58,7 @@ class TestBillingAndRenewal(ClmCaseMixin, HttpCase):
         self._invoice_due()
         self._invoice_due()  # twice: nothing is invoiced twice
         self.assertEqual(len(order.invoice_ids), 1)
-        self.assertEqual(order.invoice_ids.amount_untaxed, 300.0)
+        self.assertEqual(order.invoice_ids.amount_untaxed, 30.0)  # 30 % of 1 x 100.00
         self.assertEqual(kickoff.invoice_id, order.invoice_ids)
         self.assertFalse(golive.invoice_id)
 

@@ -148,13 +148,13 @@ class TestContractFlow(ClmCaseMixin, HttpCase):
                 **self.order._clm_contract_terms(),
             }
         )
-        event._requeue("order chosen")
+        event.action_retry()
         self._process_events()
         self.assertEqual(event.state, "done", event.error_message)
         self.assertEqual(self.order.state, "sale")
 
     def test_salesforce_id_resolves_through_the_external_id_map(self):
-        other = self._make_backend(name="Upstream CRM")
+        other = self._clm_backend("pandadoc", name="Upstream CRM", state="draft")
         self.env["integration.external.id"]._bind(other, self.order, "006000000000001AAA")
         self._deliver_docusign(docusign_xml(fields={"##SFOpportunity": "006000000000001AAA"}))
         self.assertEqual(self._contract().order_id, self.order)

@@ -63,7 +63,7 @@ class TestSendForSignature(VendorHostsMixin, ClmCaseMixin, HttpCase):
         self.assertEqual(message.state, "done", message.error_message)
         token_call, envelope_call = responses.calls
         self.assertIn(
-            b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", token_call.request.body
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", token_call.request.body
         )
         self.assertEqual(envelope_call.request.headers["Authorization"], "Bearer tok-1")
         self.assertEqual(envelope_call.request.headers["Idempotency-Key"], message.idempotency_key)

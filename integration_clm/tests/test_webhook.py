@@ -66,12 +66,20 @@ class TestDocuSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self._events().entity_key, "docusign:env-json")
 
-    def test_malformed_but_signed_body_is_kept_as_a_failed_event(self):
+    def test_malformed_but_signed_body_is_refused_and_audited(self):
+        # core's route answers a signed but unreadable body with 400 and keeps it in the audit log
         response = self._post_docusign(b"<DocuSignEnvelopeInformation><broken", content_type="text/xml")
-        self.assertEqual(response.status_code, 200, response.text)
-        event = self._events()
-        self.assertEqual(event.state, "failed")
-        self.assertIn("XML", event.error_message)
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertIn("not XML", response.text)
+        self.assertFalse(self._events())
+        audit = self.env["integration.audit"].search(
+            [("backend_id", "=", self.backend.id), ("action", "=", "refused")]
+        )
+        self.assertIn("unreadable payload", audit[:1].message)
+
+    def test_signed_xml_without_envelope_id_is_refused(self):
+        body = docusign_xml().replace(f"<EnvelopeID>{ENVELOPE_ID}</EnvelopeID>".encode(), b"")
+        self.assertEqual(self._post_docusign(body).status_code, 400)
 
     def test_unsupported_content_type(self):
         response = self._post_docusign(docusign_xml(), content_type="text/plain")
@@ -130,12 +138,13 @@ class TestDropboxSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual((event.event_type, event.state), ("callback_test", "done"))
         self.assertIn("callback test", event.result_note)
 
-    def test_malformed_but_signed_is_a_failed_event(self):
+    def test_malformed_but_signed_is_refused(self):
         payload = dropbox_sign_payload()
         del payload["signature_request"]["signature_request_id"]
         response = self._post_dropbox_sign(payload)
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(self._events().state, "failed")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("signature_request_id", response.text)
+        self.assertFalse(self._events())
 
 
 @tagged("post_install", "-at_install")

@@ -248,3 +248,16 @@ def test_amended_lines():
     facts.custom_fields["odoo_lines"] = "{}"
     with pytest.raises(ContractPayloadError):
         amended_lines(facts)
+
+
+def test_dropbox_sign_signed_part_reads_without_the_request(fixtures_dir):
+    from integration_clm.lib.schemas import dropbox_sign_event
+
+    payload = json.loads((fixtures_dir / DROPBOX).read_text())
+    del payload["signature_request"]["signature_request_id"]
+    event = dropbox_sign_event(json.dumps(payload))
+    assert (event.event_time, event.event_type) == ("1348177752", "signature_request_sent")
+    with pytest.raises(ContractPayloadError):
+        parse_dropbox_sign(json.dumps(payload))
+    with pytest.raises(ContractPayloadError):
+        dropbox_sign_event("{}")
