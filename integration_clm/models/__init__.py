@@ -5,5 +5,6 @@ from . import (
     integration_backend_outbound,
     integration_contract,
     integration_contract_billing_line,
+    project_milestone,
     sale_order,
 )

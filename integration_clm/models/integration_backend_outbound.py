@@ -117,9 +117,13 @@ class IntegrationBackend(models.Model):
         if self.kind == "pandadoc":
             # PandaDoc creates a draft first; sending it is a second call, once it is ready.
             self.env["integration.outbound"]._enqueue(
-                self, OP_PANDADOC_SEND, contract, {"contract_id": contract.id, "status": vendor_status},
-                entity_key=f"contract:{contract.id}", correlation_id=message.correlation_id,
-            )  # fmt: skip
+                self,
+                OP_PANDADOC_SEND,
+                contract,
+                {"contract_id": contract.id, "status": vendor_status},
+                entity_key=f"contract:{contract.id}",
+                correlation_id=message.correlation_id,
+            )
         return response
 
     def _clm_pandadoc_send(self, message, contract, payload):

@@ -27,9 +27,12 @@ class IntegrationContract(models.Model):
     provider = fields.Selection(related="backend_id.kind", store=True, string="Provider")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     external_id = fields.Char(
-        string="Envelope / Document ID", copy=False, index=True, tracking=True,
+        string="Envelope / Document ID",
+        copy=False,
+        index=True,
+        tracking=True,
         help="The vendor's id: DocuSign envelope, Dropbox Sign signature request, PandaDoc document.",
-    )  # fmt: skip
+    )
     version = fields.Integer(default=1, readonly=True)
     amendment_of_id = fields.Many2one(
         "integration.contract", string="Amendment Of", index=True, readonly=True
@@ -346,9 +349,13 @@ class IntegrationContract(models.Model):
         reason = self.end_reason or dict(CONTRACT_STATES)[self.state]
         order.with_context(clm_contract_ended=True)._action_cancel()
         order.message_post(
-            body=self.env._("Cancelled: contract %(name)s was %(state)s (%(reason)s).",
-                            name=self.name, state=self.state, reason=reason)
-        )  # fmt: skip
+            body=self.env._(
+                "Cancelled: contract %(name)s was %(state)s (%(reason)s).",
+                name=self.name,
+                state=self.state,
+                reason=reason,
+            )
+        )
         order.activity_schedule(
             "mail.mail_activity_data_todo",
             user_id=(order.user_id or self.env.user).id,
@@ -374,23 +381,32 @@ class IntegrationContract(models.Model):
             )
             if not pending:
                 self.env["integration.outbound"]._enqueue(
-                    contract.backend_id, OP_FETCH_PDF, contract, {"contract_id": contract.id},
+                    contract.backend_id,
+                    OP_FETCH_PDF,
+                    contract,
+                    {"contract_id": contract.id},
                     entity_key=f"contract:{contract.id}",
-                )  # fmt: skip
+                )
 
     def _clm_enqueue_send(self):
         for contract in self:
             self.env["integration.outbound"]._enqueue(
-                contract.backend_id, OP_SEND, contract, {"contract_id": contract.id},
+                contract.backend_id,
+                OP_SEND,
+                contract,
+                {"contract_id": contract.id},
                 entity_key=f"contract:{contract.id}",
-            )  # fmt: skip
+            )
 
     def _clm_void(self, reason):
         for contract in self.filtered(lambda c: c.external_id and c.state not in lifecycle.ENDED):
             self.env["integration.outbound"]._enqueue(
-                contract.backend_id, OP_VOID, contract, {"contract_id": contract.id, "reason": reason},
+                contract.backend_id,
+                OP_VOID,
+                contract,
+                {"contract_id": contract.id, "reason": reason},
                 entity_key=f"contract:{contract.id}",
-            )  # fmt: skip
+            )
 
     def _clm_amount_to_cent(self):
         """The contract amount as the text a vendor field carries: a Decimal to the currency's cent."""
@@ -463,6 +479,12 @@ class IntegrationContract(models.Model):
             contract._clm_invoice_due()
             self.env["ir.cron"]._commit_progress(1)
 
+    def action_invoice_due(self):
+        """Invoice now what the agreement says is due (the scheduled action does it hourly)."""
+        for contract in self.filtered(lambda c: c.state == "signed" and c.order_state == "sale"):
+            contract._clm_invoice_due()
+        return True
+
     def _clm_invoice_due(self):
         self.ensure_one()
         invoices = self.env["account.move"]
@@ -487,5 +509,9 @@ class IntegrationContract(models.Model):
         self.ensure_one()
         if not self.order_id:
             raise UserError(self.env._("This contract has no order yet: choose it first."))
-        return {"type": "ir.actions.act_window", "res_model": "sale.order", "res_id": self.order_id.id,
-                "view_mode": "form"}  # fmt: skip
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.order_id.id,
+            "view_mode": "form",
+        }

@@ -72,12 +72,20 @@ class SaleOrder(models.Model):
         pending = self.clm_contract_ids.filtered(lambda c: not c.amendment_of_id)[:1]
         if pending.terms_difference:
             reasons.append(
-                self.env._("contract %(name)s is signed but differs from the order:\n%(d)s",
-                           name=pending.name, d=pending.terms_difference)
-            )  # fmt: skip
+                self.env._(
+                    "contract %(name)s is signed but differs from the order:\n%(d)s",
+                    name=pending.name,
+                    d=pending.terms_difference,
+                )
+            )
         elif pending and pending.state in ("draft", "sent", "viewed"):
-            reasons.append(self.env._("awaiting signature of contract %(name)s (%(state)s).",
-                                      name=pending.name, state=pending.state))  # fmt: skip
+            reasons.append(
+                self.env._(
+                    "awaiting signature of contract %(name)s (%(state)s).",
+                    name=pending.name,
+                    state=pending.state,
+                )
+            )
         else:
             reasons.append(self.env._("a signed contract is required: use Send for Signature."))
         return reasons

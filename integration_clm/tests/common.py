@@ -71,9 +71,15 @@ class ClmCaseMixin(IntegrationCaseMixin):
         env = cls.env
         cls.partner = env["res.partner"].create({"name": "World Wide Corp", "email": SIGNER})
         cls.product = env["product.product"].create(
-            {"name": "Subscription", "default_code": "SUB-1", "type": "service", "list_price": 100.0,
-             "invoice_policy": "order", "taxes_id": [Command.clear()]}
-        )  # fmt: skip
+            {
+                "name": "Subscription",
+                "default_code": "SUB-1",
+                "type": "service",
+                "list_price": 100.0,
+                "invoice_policy": "order",
+                "taxes_id": [Command.clear()],
+            }
+        )
         cls.backend = cls._clm_backend(kind, **values)
         cls.url = f"/integration/webhook/{cls.backend.webhook_uuid}"
 
@@ -96,10 +102,17 @@ class ClmCaseMixin(IntegrationCaseMixin):
         return self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.partner).id,
-                "order_line": [Command.create({"product_id": (product or self.product).id,
-                                               "product_uom_qty": quantity, "price_unit": 100.0})],
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": (product or self.product).id,
+                            "product_uom_qty": quantity,
+                            "price_unit": 100.0,
+                        }
+                    )
+                ],
             }
-        )  # fmt: skip
+        )
 
     # ------------------------------------------------------------ deliveries
     def _post_docusign(self, body, keys=(KEY,), content_type="text/xml"):

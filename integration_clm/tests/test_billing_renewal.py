@@ -28,9 +28,16 @@ class TestBillingAndRenewal(ClmCaseMixin, HttpCase):
 
     def _contract_for(self, order, **values):
         return self.env["integration.contract"].create(
-            {"name": f"{order.name} agreement", "backend_id": self.backend.id, "external_id": ENVELOPE_ID,
-             "order_id": order.id, "partner_id": order.partner_id.id, **order._clm_contract_terms(), **values}
-        )  # fmt: skip
+            {
+                "name": f"{order.name} agreement",
+                "backend_id": self.backend.id,
+                "external_id": ENVELOPE_ID,
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                **order._clm_contract_terms(),
+                **values,
+            }
+        )
 
     def _invoice_due(self):
         self._run_cron("integration.contract", "_cron_invoice_due")
@@ -68,12 +75,24 @@ class TestBillingAndRenewal(ClmCaseMixin, HttpCase):
             order,
             billing_method="schedule",
             billing_line_ids=[
-                Command.create({"name": "On signature", "kind": "date", "percentage": 50,
-                                "due_date": fields.Date.today()}),
-                Command.create({"name": "Later", "kind": "date", "percentage": 50,
-                                "due_date": fields.Date.today() + timedelta(days=30)}),
+                Command.create(
+                    {
+                        "name": "On signature",
+                        "kind": "date",
+                        "percentage": 50,
+                        "due_date": fields.Date.today(),
+                    }
+                ),
+                Command.create(
+                    {
+                        "name": "Later",
+                        "kind": "date",
+                        "percentage": 50,
+                        "due_date": fields.Date.today() + timedelta(days=30),
+                    }
+                ),
             ],
-        )  # fmt: skip
+        )
         self._deliver_docusign(docusign_xml())
         self._invoice_due()
         self._invoice_due()
@@ -87,9 +106,13 @@ class TestBillingAndRenewal(ClmCaseMixin, HttpCase):
         order = self._quotation()
         today = fields.Date.today()
         contract = self._contract_for(
-            order, auto_renew=True, notice_days=30, renewal_term_months=12,
-            term_start=today - timedelta(days=340), term_end=today + timedelta(days=20),
-        )  # fmt: skip
+            order,
+            auto_renew=True,
+            notice_days=30,
+            renewal_term_months=12,
+            term_start=today - timedelta(days=340),
+            term_end=today + timedelta(days=20),
+        )
         self._deliver_docusign(docusign_xml())
         self.assertEqual(order.state, "sale")
         self.assertTrue(contract.renewal_due)

@@ -36,8 +36,11 @@ class ClmGateOverride(models.TransientModel):
             company_id=order.company_id.id,
         )
         order.message_post(
-            body=self.env._("Confirmed without a signed contract by %(user)s: %(reason)s",
-                            user=self.env.user.name, reason=self.reason)
-        )  # fmt: skip
+            body=self.env._(
+                "Confirmed without a signed contract by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=self.reason,
+            )
+        )
         order.with_context(integration_gate_overridden=True).action_confirm()
         return {"type": "ir.actions.act_window_close"}
