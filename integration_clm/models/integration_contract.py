@@ -34,17 +34,15 @@ class IntegrationContract(models.Model):
         help="The vendor's id: DocuSign envelope, Dropbox Sign signature request, PandaDoc document.",
     )
     version = fields.Integer(default=1, readonly=True)
-    amendment_of_id = fields.Many2one(
-        "integration.contract", string="Amendment Of", index=True, readonly=True
-    )
+    amendment_of_id = fields.Many2one("integration.contract", index=True, readonly=True)
     amendment_ids = fields.One2many("integration.contract", "amendment_of_id", string="Amendments")
     superseded_by_id = fields.Many2one("integration.contract", readonly=True, copy=False)
     is_current = fields.Boolean(compute="_compute_is_current", store=True, string="Current Version")
-    renews_id = fields.Many2one("integration.contract", string="Renews", readonly=True, index=True)
+    renews_id = fields.Many2one("integration.contract", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Counterparty", tracking=True)
     signer_email = fields.Char()
     signer_name = fields.Char()
-    order_id = fields.Many2one("sale.order", string="Order", index=True, tracking=True)
+    order_id = fields.Many2one("sale.order", index=True, tracking=True)
     order_state = fields.Selection(related="order_id.state", string="Order Status")
     user_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
     state = fields.Selection(CONTRACT_STATES, default="draft", required=True, tracking=True, readonly=True)
