@@ -80,6 +80,16 @@ class IntegrationBackend(models.Model):
         compute="_compute_clm_figures", string="Signed → Confirmed (worst h)"
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if {"clm_contract_rule", "clm_amount_threshold", "clm_tag_ids", "state"} & set(vals):
+            # the rule changed: which quotations await a signature may have changed too
+            quotations = self.env["sale.order"].search(
+                [("state", "in", ("draft", "sent")), ("company_id", "in", self.company_id.ids)]
+            )
+            self.env.add_to_compute(self.env["sale.order"]._fields["clm_awaiting_signature"], quotations)
+        return result
+
     # ------------------------------------------------------------------ the hooks
     def _webhook_content_types(self):
         if self.kind not in CLM_KINDS:

@@ -87,6 +87,11 @@ class IntegrationBackend(models.Model):
     # ------------------------------------------------------------ operations
     def _clm_send_for_signature(self, message, contract, payload):
         order = contract.order_id
+        if order.state == "cancel" or contract.state != "draft":
+            # cancelled (or already sent) while the message waited: nothing to send
+            raise PermanentError(
+                self.env._("Not sent: %(order)s is %(state)s.", order=order.name, state=order.state)
+            )
         terms = client.SignatureRequestTerms(
             order_ref=order.name,
             title=contract.name,

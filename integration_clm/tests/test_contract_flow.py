@@ -2,10 +2,11 @@
 
 import json
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from .common import ENVELOPE_ID, ClmCaseMixin, docusign_xml
+from .common import ENVELOPE_ID, ClmCaseMixin, docusign_xml, dropbox_sign_payload, pandadoc_event
 
 
 @tagged("post_install", "-at_install")
@@ -217,3 +218,115 @@ class TestContractFlow(ClmCaseMixin, HttpCase):
         self.assertIn("already delivered or invoiced", amendment.terms_difference)
         self.assertEqual(self.order.order_line.product_uom_qty, 10)
         self.assertTrue(self._contract().is_current)
+
+
+@tagged("post_install", "-at_install")
+class TestOtherVendorsFlow(ClmCaseMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_clm("dropbox_sign")
+        cls.pandadoc = cls._clm_backend("pandadoc", state="draft")
+
+    def test_dropbox_sign_all_signed_confirms_and_downloadable_asks_for_the_pdf(self):
+        order = self._quotation()
+        payload = dropbox_sign_payload("signature_request_all_signed", metadata={"odoo_order": order.name})
+        payload["signature_request"]["signatures"][0]["signer_email_address"] = self.partner.email
+        self.assertEqual(self._post_dropbox_sign(payload).text, "Hello API Event Received")
+        self._process_events()
+        contract = self._contract("fa5c8a0b0f492d768749333ad6fcc214c111e967")
+        self.assertEqual((contract.state, order.state), ("signed", "sale"))
+        self.assertFalse(
+            self.env["integration.outbound"].search([("operation", "=", "clm.fetch_signed_pdf")])
+        )
+        ready = dropbox_sign_payload("signature_request_downloadable", metadata={"odoo_order": order.name})
+        self._post_dropbox_sign(ready)
+        self._process_events()
+        self.assertEqual(
+            len(self.env["integration.outbound"].search([("operation", "=", "clm.fetch_signed_pdf")])), 1
+        )
+
+    def test_dropbox_sign_canceled_voids_and_cancels(self):
+        order = self._quotation()
+        self._post_dropbox_sign(
+            dropbox_sign_payload("signature_request_canceled", metadata={"odoo_order": order.name})
+        )
+        self._process_events()
+        self.assertEqual(order.state, "cancel")
+
+    def test_pandadoc_three_events_processed_in_order_end_signed(self):
+        self.backend.state = "paused"
+        self.pandadoc.state = "active"
+        self.backend, self.url = self.pandadoc, f"/integration/webhook/{self.pandadoc.webhook_uuid}"
+        order = self._quotation()
+        # the array arrives newest first: the lifecycle still ends signed
+        items = [
+            pandadoc_event("doc-9", "document.completed", "2026-11-30T10:09:00.000000Z", order.name),
+            pandadoc_event("doc-9", "document.viewed", "2026-11-30T10:05:00.000000Z", order.name),
+            pandadoc_event("doc-9", "document.sent", "2026-11-30T10:00:00.000000Z", order.name),
+        ]
+        self.assertEqual(self._post_pandadoc(items).status_code, 200)
+        self._process_events()
+        self.assertEqual(set(self._events().mapped("state")), {"done"})
+        self.assertEqual(self._contract("doc-9").state, "signed")
+        self.assertEqual(order.state, "sale")
+
+
+@tagged("post_install", "-at_install")
+class TestContractExceptionsAndSecurity(ClmCaseMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_clm("docusign")
+
+    def _counts(self):
+        return {e["code"]: e["count"] for e in self.backend._business_exceptions()}
+
+    def test_unsigned_after_n_days_and_signed_not_confirmed(self):
+        order = self._quotation()
+        contract = self.env["integration.contract"].create(
+            {
+                "name": "Old",
+                "backend_id": self.backend.id,
+                "order_id": order.id,
+                "state": "sent",
+                "sent_at": fields.Datetime.subtract(fields.Datetime.now(), days=8),
+            }
+        )
+        self.assertEqual(self._counts()["clm_unsigned"], 1)
+        contract.sent_at = fields.Datetime.now()
+        self.assertEqual(self._counts()["clm_unsigned"], 0)
+        contract.write({"state": "signed"})
+        self.assertEqual(self._counts()["clm_signed_not_confirmed"], 1)
+
+    def test_changing_the_rule_updates_awaiting_signature(self):
+        order = self._quotation()
+        self.assertTrue(order.clm_awaiting_signature)
+        self.backend.clm_contract_rule = "never"
+        self.assertFalse(order.clm_awaiting_signature)
+        self.assertNotIn(order, self.env["sale.order"].search([("clm_awaiting_signature", "=", True)]))
+
+    def test_secrets_are_for_settings_administrators_only(self):
+        for name in (
+            "clm_api_key",
+            "docusign_private_key",
+            "docusign_integration_key",
+            "docusign_access_token",
+        ):
+            self.assertEqual(self.backend._fields[name].groups, "base.group_system", name)
+
+    def test_contracts_of_another_company_are_not_visible(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        other_backend = self._clm_backend("docusign", company_id=other_company.id)
+        self.env["integration.contract"].create({"name": "Theirs", "backend_id": other_backend.id})
+        mine = self.env["integration.contract"].create({"name": "Mine", "backend_id": self.backend.id})
+        user = self.env["res.users"].create(
+            {
+                "name": "Sally",
+                "login": "sally",
+                "company_id": self.env.company.id,
+                "company_ids": [(6, 0, self.env.company.ids)],
+                "group_ids": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
+            }
+        )
+        self.assertEqual(self.env["integration.contract"].with_user(user).search([]), mine)

@@ -166,3 +166,23 @@ class TestSendForSignature(VendorHostsMixin, ClmCaseMixin, HttpCase):
         self._send_outbound()
         self.assertEqual(second.state, "done", second.error_message)
         self.assertEqual(contract.state, "sent")
+
+    @responses.activate
+    def test_quotation_cancelled_before_the_envelope_left_sends_nothing(self):
+        self.order.action_clm_send_for_signature()
+        self.order._action_cancel()
+        [message] = self._messages("clm.send_for_signature")
+        self._send_outbound()
+        self.assertEqual(message.state, "failed")
+        self.assertIn("Not sent", message.error_message)
+        self.assertFalse(responses.calls)
+
+    @responses.activate
+    def test_rate_limited_send_waits_for_retry_after(self):
+        self._mock_token()
+        responses.post(ENVELOPES, status=429, headers={"Retry-After": "120"})
+        self.order.action_clm_send_for_signature()
+        [message] = self._messages("clm.send_for_signature")
+        self._send_outbound()
+        self.assertEqual(message.state, "retry")
+        self.assertGreaterEqual((message.next_attempt_at - message.write_date).total_seconds(), 100)
