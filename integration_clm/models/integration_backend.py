@@ -8,9 +8,9 @@ import time
 
 from odoo import api, fields, models
 from odoo.addons.integration_core.exceptions import PayloadError, SignatureError
+from odoo.addons.integration_core.lib.delivery import FORM_TYPES
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.signatures import SignatureMismatch, verify_hmac
-from odoo.http import request
 
 from ..const import (
     CLM_KINDS,
@@ -24,7 +24,6 @@ from ..const import (
 from ..lib import schemas, signatures
 from ..lib.schemas import ContractPayloadError
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 OUT = {kind: "cascade" for kind, _label in KIND_SELECTION}
 
 
@@ -169,14 +168,10 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ parsing
     def _clm_dropbox_sign_text(self, delivery):
-        """The callback's JSON: the `json` form field, or the body when it is plain JSON."""
-        if not delivery.body and delivery.content_type in FORM_TYPES:
-            # CORE-CANDIDATE: Odoo's http dispatcher parses form bodies (werkzeug consumes the
-            # stream) before the webhook route runs, so a multipart delivery reaches us with an
-            # empty `body`; core's Delivery should carry the parsed form fields. Until then the
-            # field is read from the current request.
-            form = request.httprequest.form if request else {}
-            text = form.get("json")
+        """The callback's JSON: the `json` form field (Odoo parsed the form before the route),
+        or the body itself when it is plain JSON."""
+        if delivery.content_type in FORM_TYPES:
+            text = delivery.form.get("json")
             if not text:
                 raise ContractPayloadError("form without a `json` field")
             return text

@@ -2,6 +2,7 @@
 
 import json
 import time
+from urllib.parse import urlencode
 
 from odoo.tests import HttpCase, tagged
 
@@ -98,6 +99,19 @@ class TestDropboxSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.text, "Hello API Event Received")
         self.assertEqual(self._events().event_type, "signature_request_sent")
+
+    def test_urlencoded_form_callback_is_accepted(self):
+        body = urlencode({"json": json.dumps(dropbox_sign_payload())}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        response = self.url_open(self.url, data=body, headers=headers, allow_redirects=False)
+        self.assertEqual(response.text, "Hello API Event Received")
+        self.assertEqual(len(self._events()), 1)
+
+    def test_form_without_json_field_is_refused(self):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        response = self.url_open(self.url, data=b"other=1", headers=headers, allow_redirects=False)
+        self.assertEqual(response.status_code, 401)  # the signature lives in the missing field
+        self.assertFalse(self._events())
 
     def test_plain_json_callback_is_accepted(self):
         response = self._post_dropbox_sign(dropbox_sign_payload(), as_form=False)
