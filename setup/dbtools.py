@@ -125,7 +125,7 @@ class OdooServer:
     def _answers(self):
         try:
             return requests.get(f"{self.url}/web/login", timeout=5).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
             return False
 
     def stop(self):
