@@ -52,7 +52,8 @@ class IntegrationBackend(models.Model):
             )
         before = contract.state
         after = lifecycle.advance(before, facts.status)
-        contract._clm_take_facts(facts)
+        if not lifecycle.is_stale(before, facts.status):
+            contract._clm_take_facts(facts)  # a stale event's terms never overwrite newer ones
         if after != before:
             contract._clm_move_to(after, facts, event)
         elif facts.status and facts.status != before:

@@ -221,8 +221,8 @@ class IntegrationContract(models.Model):
             found.append(
                 self.env._(
                     "Untaxed amount: order %(o)s, contract %(c)s",
-                    o=f"{Decimal(str(order.amount_untaxed)):.2f} {order.currency_id.name}",
-                    c=f"{Decimal(str(self.amount_untaxed)):.2f} {currency.name}",
+                    o=f"{order.amount_untaxed:.{currency.decimal_places}f} {currency.name}",
+                    c=f"{self.amount_untaxed:.{currency.decimal_places}f} {currency.name}",
                 )
             )
         for label, mine, theirs in (

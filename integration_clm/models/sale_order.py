@@ -21,6 +21,15 @@ class SaleOrder(models.Model):
         string="Awaiting Signature", compute="_compute_clm_awaiting_signature", store=True, index=True
     )
 
+    clm_signature_badge = fields.Char(compute="_compute_clm_signature_badge", string="Contract")
+
+    @api.depends("clm_awaiting_signature")
+    def _compute_clm_signature_badge(self):
+        for order in self:
+            order.clm_signature_badge = (
+                self.env._("Awaiting signature") if order.clm_awaiting_signature else False
+            )
+
     @api.depends("clm_contract_ids")
     def _compute_clm_contract_count(self):
         for order in self:

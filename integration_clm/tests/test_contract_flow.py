@@ -25,6 +25,7 @@ class TestContractFlow(ClmCaseMixin, HttpCase):
 
     def test_quotation_waits_and_confirm_explains_why(self):
         self.assertTrue(self.order.clm_awaiting_signature)
+        self.assertEqual(self.order.clm_signature_badge, "Awaiting signature")
         self.assertIn(self.order, self.env["sale.order"].search([("clm_awaiting_signature", "=", True)]))
         with self.assertRaisesRegex(UserError, "signed contract is required"):
             self.order.action_confirm()
@@ -84,6 +85,12 @@ class TestContractFlow(ClmCaseMixin, HttpCase):
         self.assertEqual(late.state, "done")
         self.assertIn("Stale status sent", late.result_note)
         self.assertEqual(self._contract().state, "signed")
+        # nor do its terms overwrite the signed ones
+        stale = docusign_xml(
+            status="Delivered", fields={"odoo_order": self.order.name, "contract_amount": "1.00"}
+        )
+        self._deliver_docusign(stale)
+        self.assertEqual(self._contract().amount_untaxed, 1000.0)
         self.assertEqual(self.order.state, "sale")
 
     def test_sent_then_viewed_then_signed(self):
