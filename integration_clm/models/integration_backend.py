@@ -228,10 +228,12 @@ class IntegrationBackend(models.Model):
         for backend in self:
             if backend.kind not in CLM_KINDS:
                 backend.update(
-                    clm_provisional_count=0,
-                    clm_provisional_amount=0.0,
-                    clm_confirm_median_hours=0.0,
-                    clm_confirm_worst_hours=0.0,
+                    {
+                        "clm_provisional_count": 0,
+                        "clm_provisional_amount": 0.0,
+                        "clm_confirm_median_hours": 0.0,
+                        "clm_confirm_worst_hours": 0.0,
+                    }
                 )
                 continue
             [(count, amount)] = orders._read_group(

@@ -306,6 +306,28 @@ class TestContractExceptionsAndSecurity(ClmCaseMixin, HttpCase):
         contract.write({"state": "signed"})
         self.assertEqual(self._counts()["clm_signed_not_confirmed"], 1)
 
+    def test_backend_figures_provisional_orders_and_signed_to_confirmed_time(self):
+        self._quotation(quantity=10)
+        self._quotation(quantity=5)
+        backend = self.backend
+        self.assertEqual((backend.clm_provisional_count, backend.clm_provisional_amount), (2, 1500.0))
+        order = self._quotation()
+        signed = fields.Datetime.now()
+        for hours in (1, 3, 8):
+            self.env["integration.contract"].create(
+                {
+                    "name": f"C{hours}",
+                    "backend_id": backend.id,
+                    "order_id": order.id,
+                    "signed_date": signed,
+                    "confirmed_at": fields.Datetime.add(signed, hours=hours),
+                }
+            )
+        backend.invalidate_recordset()
+        self.assertEqual((backend.clm_confirm_median_hours, backend.clm_confirm_worst_hours), (3.0, 8.0))
+        other = self.env["integration.backend"].new({"name": "not a contract kind"})
+        self.assertEqual(other.clm_provisional_count, 0)
+
     def test_changing_the_rule_updates_awaiting_signature(self):
         order = self._quotation()
         self.assertTrue(order.clm_awaiting_signature)

@@ -29,7 +29,10 @@ def post(base_url, url, body, key=KEY):
     return requests.post(base_url + url, data=body, headers=headers, timeout=30)
 
 
-def test_quotation_waits_then_a_signed_envelope_confirms_it_and_bills_the_first_milestone(admin, base_url):
+@pytest.fixture
+def docusign_backend(admin):
+    """An active DocuSign backend whose rule holds every quotation, paused afterwards: the
+    e2e database is shared, and the other connectors' orders must not wait for a contract."""
     backend_id = admin.call(
         "integration.backend",
         "create",
@@ -41,6 +44,14 @@ def test_quotation_waits_then_a_signed_envelope_confirms_it_and_bills_the_first_
             "clm_contract_rule": "always",
         },
     )
+    yield backend_id
+    admin.call("integration.backend", "write", [backend_id], {"state": "paused"})
+
+
+def test_quotation_waits_then_a_signed_envelope_confirms_it_and_bills_the_first_milestone(
+    admin, base_url, docusign_backend
+):
+    backend_id = docusign_backend
     [backend] = admin.call("integration.backend", "read", [backend_id], ["webhook_uuid"])
     url = f"/integration/webhook/{backend['webhook_uuid']}"
     product = admin.call(
