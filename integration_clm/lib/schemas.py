@@ -63,6 +63,21 @@ class ContractFacts(_Model):
     title: str = ""
     custom_fields: dict[str, str] = {}
 
+    def summary(self) -> str:
+        """What the event is about, in business words (the event's title in Odoo's lists)."""
+        vendor = PROVIDER_LABELS.get(self.provider, self.provider)
+        if self.is_test:
+            return f"{vendor} callback test"
+        what = f"{vendor} {PROVIDER_DOCUMENT.get(self.provider, 'document')} {self.external_id[:12]}"
+        status = self.status or self.event_type
+        about = self.order_ref or self.salesforce_ref or self.signer_email
+        amendment = f", amends {self.amends[:12]}" if self.amends else ""
+        return f"{what} {status}{amendment}" + (f" ({about})" if about else "")
+
+
+PROVIDER_LABELS = {"docusign": "DocuSign", "dropbox_sign": "Dropbox Sign", "pandadoc": "PandaDoc"}
+PROVIDER_DOCUMENT = {"docusign": "envelope", "dropbox_sign": "signature request", "pandadoc": "document"}
+
 
 def _naive_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is not None:

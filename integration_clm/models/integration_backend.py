@@ -123,6 +123,7 @@ class IntegrationBackend(models.Model):
                 entity_key=f"{facts.provider}:{facts.external_id}"[:255],
                 occurred_at=facts.occurred_at,
                 payload=text,
+                summary=facts.summary()[:255],
             )
             for facts, text in items
         ]

@@ -33,6 +33,7 @@ class TestDocuSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual(len(event), 1)
         self.assertEqual(event.event_type, "envelope-completed")
         self.assertEqual(event.entity_key, f"docusign:{ENVELOPE_ID}")
+        self.assertEqual(event.summary, "DocuSign envelope 08740f95-218 signed (larry.kluger@example.com)")
         self.assertEqual(event.payload.encode(), body)
 
     def test_bad_signature_is_refused_and_stores_nothing(self):

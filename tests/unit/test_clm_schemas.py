@@ -261,3 +261,14 @@ def test_dropbox_sign_signed_part_reads_without_the_request(fixtures_dir):
         parse_dropbox_sign(json.dumps(payload))
     with pytest.raises(ContractPayloadError):
         dropbox_sign_event("{}")
+
+
+def test_summary_says_what_the_event_is_about(fixtures_dir):
+    facts = parse_docusign(json.dumps(DOCUSIGN_JSON))
+    assert facts.summary() == "DocuSign envelope env-1 signed (S00042)"
+    xml = parse_docusign((fixtures_dir / XML).read_bytes())
+    assert xml.summary() == "DocuSign envelope 08740f95-218 signed (larry.kluger@example.com)"
+    test = parse_dropbox_sign(
+        json.dumps({"event": {"event_time": "1700000000", "event_type": "callback_test", "event_hash": "x"}})
+    )
+    assert test.facts().summary() == "Dropbox Sign callback test"
