@@ -26,13 +26,15 @@ apt_install() {
 }
 
 # --- system packages --------------------------------------------------------
-# Build headers for psycopg2/lxml, libmagic for python-magic, chromium for Odoo's UI tours.
+# Build headers for psycopg2/lxml, libmagic for python-magic, chromium for Odoo's UI tours,
+# wkhtmltopdf for the quotation PDF that contract management sends for signature.
 need_pkgs=()
 command -v pg_config >/dev/null || need_pkgs+=(libpq-dev)
 [ -e /usr/include/libxml2/libxml/xmlversion.h ] || need_pkgs+=(libxml2-dev)
 [ -e /usr/include/libxslt/xslt.h ] || need_pkgs+=(libxslt1-dev)
 ldconfig -p 2>/dev/null | grep -q 'libmagic.so.1' || need_pkgs+=(libmagic1)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+command -v wkhtmltopdf >/dev/null || need_pkgs+=(wkhtmltopdf)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${PGHOST:-}${PGPORT:-}" ] || need_pkgs+=(postgresql)
 if [ ${#need_pkgs[@]} -gt 0 ]; then apt_install "${need_pkgs[@]}"; fi
 

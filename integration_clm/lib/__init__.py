@@ -1,0 +1,1 @@
+"""Pure-Python vendor logic of the contract connectors (no Odoo import)."""

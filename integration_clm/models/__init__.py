@@ -1,0 +1,10 @@
+from . import (
+    integration_audit,
+    integration_backend,
+    integration_backend_contracts,
+    integration_backend_outbound,
+    integration_contract,
+    integration_contract_billing_line,
+    project_milestone,
+    sale_order,
+)

@@ -1,0 +1,1 @@
+from . import clm_gate_override
