@@ -8,6 +8,7 @@ from odoo.addons.integration_core.exceptions import (
     MappingError,
     PayloadError,
     PermanentError,
+    WaitingFor,
 )
 
 from ..lib.orders import RESTOCK_CANCEL, RESTOCK_LEGACY, RESTOCK_RETURN, parse_refund
@@ -26,13 +27,17 @@ class IntegrationBackend(models.Model):
             return existing
         sale = binder._record_for(self, "sale.order", shopify_refund.order_id or "")
         if not sale:
-            raise MappingError(
+            # Shopify delivers out of order: the refund waits for its order (same entity key) and
+            # runs as soon as the order's event is done.
+            raise WaitingFor(
                 self.env._(
-                    "Refund %(refund)s is for Shopify order %(order)s, which is not in Odoo. Import the "
-                    "order (replay its event), then replay this one.",
+                    "Refund %(refund)s is for Shopify order %(order)s, which is not in Odoo yet. It is "
+                    "credited as soon as the order arrives; if it never does, import the order "
+                    "(replay its event).",
                     refund=shopify_refund.id,
                     order=shopify_refund.order_id,
-                )
+                ),
+                entity_key=str(shopify_refund.order_id or ""),
             )
         if binder._record_for(self, "integration.event", f"refund:{shopify_refund.id}"):
             event._note_result(self.env._("Refund %s was already applied.", shopify_refund.id))

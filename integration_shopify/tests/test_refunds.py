@@ -153,10 +153,16 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertIn("209.00", event.error_message)
         self.assertFalse(self.env["account.move"].search([("move_type", "=", "out_refund")]))
 
-    def test_refund_of_unknown_order_is_a_mapping_failure(self):
-        event = self._deliver("refunds/create", self._partial_refund())
-        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+    def test_a_refund_before_its_order_waits_and_is_credited_when_the_order_arrives(self):
+        # Issue 19: it failed as a mapping error (final) and held back the order's updates.
+        refund = self._partial_refund()
+        refund["refund_line_items"][0]["restock_type"] = "no_restock"
+        event = self._deliver("refunds/create", refund)
+        self.assertEqual((event.state, event.error_class, event.attempts), ("retry", "waiting", 0))
         self.assertIn("450789469", event.error_message)
+        self._paid_and_delivered_order()  # the order's event is done: the refund runs at once
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.result_ref.move_type, "out_refund")
 
 
 @tagged("post_install", "-at_install")

@@ -3,7 +3,7 @@ the refund fails; disputes booked from their balance transactions (withdrawn to 
 account, reinstated back), lost ones moved to the loss account; inquiries book nothing."""
 
 from odoo import fields, models
-from odoo.addons.integration_core.exceptions import MappingError, RetryableError
+from odoo.addons.integration_core.exceptions import MappingError, WaitingFor
 
 from ..lib import mapping, schemas
 
@@ -41,14 +41,16 @@ class IntegrationBackend(models.Model):
             return booked
         payment = self._stripe_booked(key, charge_id)
         if not payment:
-            # Out of order: Stripe may deliver the refund before the charge. Wait for it.
-            raise RetryableError(
+            # Out of order: Stripe may deliver the refund before the charge. Wait for it: it runs
+            # as soon as the payment's event (same entity) is done.
+            raise WaitingFor(
                 self.env._(
                     "Refund %(refund)s is for payment %(payment)s, which is not in Odoo yet. It is "
-                    "retried until the payment arrives; if it never does, book the payment first.",
+                    "booked as soon as the payment arrives; if it never does, book the payment first.",
                     refund=refund.id,
                     payment=charge_id or key,
-                )
+                ),
+                entity_key=event.entity_key,
             )
         currency = self._currency_for(currency_code)
         amount = self._stripe_amount(refund.amount, currency)
@@ -172,13 +174,14 @@ class IntegrationBackend(models.Model):
         key = dispute.payment_intent or dispute.charge
         payment = self._stripe_booked(key, dispute.charge)
         if not payment:
-            raise RetryableError(
+            raise WaitingFor(
                 self.env._(
                     "Dispute %(dispute)s is about payment %(payment)s, which is not in Odoo yet. It is "
-                    "retried until the payment arrives.",
+                    "booked as soon as the payment arrives.",
                     dispute=dispute.id,
                     payment=dispute.charge or key,
-                )
+                ),
+                entity_key=event.entity_key,
             )
         partner = payment.partner_id
         self._stripe_dispute_activity(payment, dispute)

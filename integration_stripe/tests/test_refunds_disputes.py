@@ -63,13 +63,17 @@ class TestStripeRefundsDisputes(StripeCaseMixin, HttpCase):
         charge_payload = self._pay(created=now - 60)
         refund_payload = event(refund("re_early", 2000), "refund.created", "evt_refund_early", created=now)
         early = self._deliver(refund_payload)
-        self.assertEqual((early.state, early.error_class), ("retry", "retryable"))
+        # Issue 19: a wait, not a failure, and it runs as soon as the charge is booked.
+        self.assertEqual((early.state, early.error_class, early.attempts), ("retry", "waiting", 0))
         self.assertIn("not in Odoo yet", early.error_message)
         late = self._deliver(charge_payload)
         self.assertEqual(late.state, "done", late.error_message)
+        # Woken by the charge at once (no backoff wait): it now asks for its credit note.
+        self.assertEqual(early.state, "failed")
+        self.assertIn("no open credit note", early.error_message)
         credit_note = self._credit_note(self.invoice, 20.00)
-        with freeze_time(fields.Datetime.now() + timedelta(hours=1)):
-            self._process_events()
+        early.action_retry()
+        self._process_events()
         self.assertEqual(early.state, "done", early.error_message)
         self.assertEqual((self.invoice.payment_state, credit_note.payment_state), ("paid", "paid"))
         self.assertAlmostEqual(self._stripe_balance(), 49.00 - 1.72 - 20.00)
