@@ -8,6 +8,7 @@
     "license": "LGPL-3",
     "depends": [
         "integration_core",
+        "integration_sale",
         "integration_stripe",
         "integration_shopify",
         "integration_salesforce",

@@ -17,6 +17,7 @@ LOCAL = ROOT / ".local"
 ODOO = [str(ROOT / "setup" / "odoo")]
 SUITE_ADDONS = [
     "integration_core",
+    "integration_sale",
     "integration_stripe",
     "integration_shopify",
     "integration_salesforce",
