@@ -50,6 +50,7 @@ class SalesforceClient:
         self.api_version = api_version or DEFAULT_API_VERSION
         self.token_provider = token_provider
         self.on_usage = on_usage
+        self.last_response = None
         session = session or requests.Session()
         session.hooks["response"].append(self._read_limit_info)
         kwargs = {"timeout": timeout} if timeout else {}
@@ -74,7 +75,8 @@ class SalesforceClient:
             token = self.token_provider(refreshed)
             headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
             try:
-                return self.api.request(method, path, headers=headers, **kwargs)
+                self.last_response = self.api.request(method, path, headers=headers, **kwargs)
+                return self.last_response
             except VendorHttpError as exc:
                 if exc.status == 401 and not refreshed and _has_code(exc, "INVALID_SESSION_ID"):
                     refreshed = True  # the cached token expired or was revoked: one new token

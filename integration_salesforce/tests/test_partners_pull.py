@@ -1,0 +1,109 @@
+"""Accounts and contacts, the merged account, the scheduled pull (pages followed) and the
+nightly reconciliation of won opportunities."""
+
+import json
+import re
+
+import responses
+from freezegun import freeze_time
+
+from odoo.tests import TransactionCase, tagged
+
+from .common import ACCOUNT, DATA, FIXTURES, LIMIT_HEADERS, OPP, SalesforceCaseMixin, quote_line
+
+
+@tagged("post_install", "-at_install")
+class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_salesforce()
+
+    def setUp(self):
+        super().setUp()
+        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.rsps.start()
+        self.addCleanup(self.rsps.stop)
+        self.org.mock(self.rsps)
+
+    def _partner(self, record_id):
+        return self.env["integration.external.id"]._record_for(self.backend, "res.partner", record_id[:15])
+
+    def test_account_gives_a_company_with_a_delivery_address(self):
+        [event] = self._deliver_soap([("04lQ0000000AC1A", "Account", {"Id": ACCOUNT})])
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        company = self._partner(ACCOUNT)
+        self.assertRecordValues(company, [{"name": "United Oil & Gas Corp.", "is_company": True,
+                                           "city": "San Francisco", "zip": "94105"}])  # fmt: skip
+        self.assertEqual(company.country_id.code, "US")
+        delivery = company.child_ids.filtered(lambda child: child.type == "delivery")
+        self.assertEqual(delivery.city, "Oakland")
+
+    def test_contact_is_a_person_under_its_account(self):
+        contact_id = "003Q000000Ct001AAA"
+        self.org.put("Contact", {"Id": contact_id, "AccountId": ACCOUNT, "FirstName": "Ada", "LastName": "Lovelace",
+                                 "Email": "ada@unitedoil.example", "SystemModstamp": "2026-11-30T10:00:00.000+0000"})  # fmt: skip
+        [event] = self._deliver_soap([("04lQ0000000CT1A", "Contact", {"Id": contact_id})])
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        person = self._partner(contact_id)
+        self.assertRecordValues(person, [{"name": "Ada Lovelace", "email": "ada@unitedoil.example",
+                                          "is_company": False}])  # fmt: skip
+        self.assertEqual(person.parent_id, self._partner(ACCOUNT))
+
+    def test_merged_account_rebinds_to_the_survivor(self):
+        self._deliver_soap([("04lQ0000000AC1A", "Account", {"Id": ACCOUNT})])
+        self._process_events()
+        partner = self._partner(ACCOUNT)
+        survivor = "001Q000000SURVIAAA"
+        self.org.records["Account"][ACCOUNT].update(
+            MasterRecordId=survivor, IsDeleted=True, SystemModstamp="2026-12-01T10:00:00.000+0000"
+        )
+        self._deliver_soap([("04lQ0000000AC2A", "Account", {"Id": ACCOUNT})])
+        self._process_events()
+        self.assertEqual(self._partner(survivor), partner)
+        self.assertFalse(self._partner(ACCOUNT))
+
+    @freeze_time("2026-12-01 12:00:00")
+    def test_pull_follows_next_records_url_and_makes_pull_events(self):
+        page_records = json.loads((FIXTURES / "query_invoices_with_account.json").read_text())["records"]
+        accounts = [
+            {"attributes": {"type": "Account"}, "Id": record["Account__c"][:-3] + f"{i:03d}",
+             "Name": record["Account__r"]["Name"], "SystemModstamp": f"2026-12-01T11:0{i}:00.000+0000"}
+            for i, record in enumerate(page_records)
+        ]  # fmt: skip
+        self.rsps.remove(responses.GET, re.compile(rf"{re.escape(DATA)}/query\?.*"))
+        self.rsps.get(re.compile(rf"{re.escape(DATA)}/query\?q=SELECT\+Id%2C\+Name.*FROM\+Account.*"), json={
+            "totalSize": 4, "done": False, "nextRecordsUrl": "/services/data/v62.0/query/01gQ-2000",
+            "records": accounts[:2]}, headers=LIMIT_HEADERS)  # fmt: skip
+        self.rsps.get(f"{DATA}/query/01gQ-2000", json={"totalSize": 4, "done": True, "records": accounts[2:]})
+        self.rsps.get(re.compile(rf"{re.escape(DATA)}/query\?.*"), json={"totalSize": 0, "done": True, "records": []})
+        self.backend._pull_changes()
+        events = self.env["integration.event"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(len(events), 4)
+        self.assertEqual(set(events.mapped("source")), {"pull"})
+        self.assertEqual(set(events.mapped("event_type")), {"Account"})
+        self.assertEqual(str(self.backend.salesforce_last_pull_at), "2026-12-01 12:00:00")
+        # the overlap reads the same versions again: nothing new
+        self.backend._pull_changes()
+        self.assertEqual(self.env["integration.event"].search_count([("backend_id", "=", self.backend.id)]), 4)
+        self._process_events()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+
+    def test_reconciliation_finds_missing_orders_amounts_and_status(self):
+        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
+        self._deliver_soap([self._opp_notification("04lQ00000001AAA")])
+        self._process_events()
+        self.org.records["Opportunity"][OPP]["Odoo_Status__c"] = "confirmed"
+        missing = "006Q000000MISSAAA"
+        self.org.put("Opportunity", {"Id": missing, "Name": "Never arrived", "IsWon": True, "Amount": 10.0,
+                                     "AccountId": ACCOUNT, "SystemModstamp": "2026-11-30T10:00:00.000+0000"})  # fmt: skip
+        run = self.env["integration.reconciliation.run"].create({
+            "backend_id": self.backend.id, "date_from": "2026-11-01 00:00:00", "date_to": "2026-12-31 00:00:00"})  # fmt: skip
+        drifts = self.backend._reconcile_period(run)
+        self.assertEqual([(d["issue"], d["external_id"]) for d in drifts], [("missing_odoo", missing[:15])])
+        self.assertEqual(run.checked_count, 2)
+        self.org.records["Opportunity"][OPP]["Amount"] = 12500.00
+        drifts = self.backend._reconcile_period(run)
+        self.assertIn(("differs", OPP[:15]), [(d["issue"], d["external_id"]) for d in drifts])
