@@ -9,6 +9,7 @@
     "depends": [
         "integration_core",
         "integration_sale",
+        "integration_webhook",
         "integration_stripe",
         "integration_shopify",
         "integration_salesforce",

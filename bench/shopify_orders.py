@@ -12,10 +12,7 @@ Overhead = webhook time / direct time - 1 (goal <= 20 %). Run with the repo's ve
   .local/venv/bin/python bench/shopify_orders.py [--orders 200]"""
 
 import argparse
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -31,6 +28,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
 import dbtools  # noqa: E402
 from odoo_client import OdooClient  # noqa: E402
+from toolkit import hmac_sha256  # noqa: E402
 
 DB = "integration_bench_shopify"
 SECRET = "bench-shopify-secret"
@@ -63,7 +61,7 @@ def renamed(batch, old, new):
 
 def signed(order):
     body = json.dumps(order).encode()
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    signature = hmac_sha256(SECRET, body, "base64")
     headers = {
         "Content-Type": "application/json",
         "X-Shopify-Topic": "orders/create",

@@ -1,7 +1,7 @@
-import hashlib
-import hmac
 import json
 import time
+
+from toolkit import hmac_sha256
 
 
 def signed_delivery(secret, event_id):
@@ -10,5 +10,5 @@ def signed_delivery(secret, event_id):
         {"id": event_id, "type": "contact.updated", "created": int(time.time()),
          "data": {"id": f"C-{event_id}", "name": "Bench contact", "email": "bench@example.com"}}
     ).encode()  # fmt: skip
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = hmac_sha256(secret, body)
     return body, {"Content-Type": "application/json", "X-Signature": signature}

@@ -24,9 +24,5 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/integration_backend_demo.xml"],
-    "assets": {
-        "web.assets_tests": ["integration_core/static/tests/tours/*.js"],
-    },
     "application": True,
 }

@@ -5,6 +5,7 @@ PermanentError   -> `failed`: a person must fix the data, then replay
   MappingError   -> `failed`: an Odoo record the payload refers to is missing or ambiguous
   PayloadError   -> `failed`: the payload does not have the expected shape
 SignatureError   -> refused at the webhook (401), never stored as an event
+  SourceNotAllowed -> refused at the webhook (403): the sender's address is not allowed
 Any other exception is retried a few times, then `failed` with its traceback.
 """
 
@@ -38,3 +39,7 @@ class PayloadError(PermanentError):
 
 class SignatureError(IntegrationError):
     pass
+
+
+class SourceNotAllowed(SignatureError):
+    """The delivery comes from an address the backend does not accept (403)."""

@@ -7,5 +7,4 @@
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "sale"],
-    "auto_install": False,
 }

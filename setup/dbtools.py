@@ -18,6 +18,7 @@ ODOO = [str(ROOT / "setup" / "odoo")]
 SUITE_ADDONS = [
     "integration_core",
     "integration_sale",
+    "integration_webhook",
     "integration_stripe",
     "integration_shopify",
     "integration_salesforce",

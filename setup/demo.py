@@ -2,8 +2,6 @@
 bundled sample deliveries sent over HTTP to the real webhook URL (signed as the vendor
 would), the processing job run, a short table, then Odoo serving until Ctrl-C."""
 
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -15,6 +13,7 @@ from demo_crm import DemoCrm
 
 import dbtools
 from odoo_client import OdooClient
+from toolkit import hmac_sha256, signed_message
 
 DB = "integration_demo"
 PORT = int(os.environ.get("DEMO_PORT", "8069"))
@@ -28,7 +27,7 @@ def deliver(payload, secret=SECRET):
     """POST one delivery signed like the generic kind expects: hex HMAC of '<t>.<body>'."""
     body = json.dumps(payload).encode()
     timestamp = str(int(time.time()))
-    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    signature = hmac_sha256(secret, signed_message(body, timestamp))
     headers = {"Content-Type": "application/json", "X-Signature": signature, "X-Timestamp": timestamp}
     return requests.post(WEBHOOK, data=body, headers=headers, timeout=30)
 

@@ -6,10 +6,7 @@ refund with restock becomes a credit note, a refund payment and a return.
 
 `show(admin, base_url)` returns (what, result) rows for the demo's table."""
 
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -17,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
+
+from toolkit import hmac_sha256
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "shopify" / "python"
 WEBHOOK_KEY = "demo-shopify"
@@ -45,7 +44,7 @@ def balanced(order):
 
 def deliver(base_url, topic, payload, webhook_id=None, secret=SECRET):
     body = json.dumps(payload).encode()
-    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    signature = hmac_sha256(secret, body, "base64")
     headers = {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,

@@ -6,14 +6,14 @@ OdooClient; it returns (what, result) rows to print. Payloads are built from the
 Stripe fixtures (../shared/fixtures/stripe); balance transactions are expanded in them, so
 the demo makes no call to Stripe."""
 
-import hashlib
-import hmac
 import json
 import os
 import time
 from pathlib import Path
 
 import requests
+
+from toolkit import hmac_sha256, signed_message
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("INTEGRATION_FIXTURES") or ROOT.parent / "shared" / "fixtures") / "stripe"
@@ -26,7 +26,7 @@ def _fixture(name):
 
 
 def _sign(secret, timestamp, body):
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    digest = hmac_sha256(secret, signed_message(body, timestamp))
     return f"t={timestamp},v1={digest}"
 
 

@@ -11,7 +11,8 @@ from odoo import http
 from odoo.http import request
 
 from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
-from ..exceptions import PayloadError, SignatureError
+from ..exceptions import PayloadError, SignatureError, SourceNotAllowed
+from ..lib.delivery import Delivery
 from ..lib.masking import mask_headers
 from ..lib.prometheus import render as render_prometheus
 
@@ -66,23 +67,37 @@ class IntegrationWebhookController(http.Controller):
         if httpreq.mimetype not in backend._webhook_content_types():
             return self._refuse(env, backend, 415, f"content type {httpreq.mimetype!r} not accepted", started)
         headers = httpreq.headers
+        delivery = Delivery(
+            headers=headers,
+            body=body,
+            query=httpreq.args.to_dict(),
+            remote_addr=httpreq.remote_addr or "",
+            content_type=httpreq.mimetype,
+        )
         try:
-            backend._webhook_verify(headers, body)
+            backend._webhook_verify(delivery)
+        except SourceNotAllowed as exc:
+            return self._refuse(env, backend, 403, f"sender refused: {exc}", started)
         except SignatureError as exc:
             return self._refuse(env, backend, 401, f"signature refused: {exc}", started)
         try:
-            envelope, payload_text = backend._webhook_parse(headers, body)
+            envelopes = backend._webhook_parse(delivery)
         except PayloadError as exc:
             return self._refuse(env, backend, 400, f"unreadable payload: {exc}", started)
 
         events = env["integration.event"]
         request_id = headers.get(backend.request_id_header) if backend.request_id_header else None
+        correlation_id = events._new_correlation_id(request_id)
         kept_headers = mask_headers(dict(list(headers.items())[:HEADERS_KEPT]))
-        event_id, is_new = events._ingest(
-            backend, envelope, payload_text, kept_headers, events._new_correlation_id(request_id)
-        )
+        stored = [
+            events._ingest(backend, envelope, envelope.payload, kept_headers, correlation_id, trigger=False)
+            for envelope in envelopes
+        ]
+        new_count = sum(1 for _event_id, is_new in stored if is_new)
+        if new_count:
+            events._trigger_processing()
         env.cr.commit()  # stored before acknowledged
-        text, content_type = backend._webhook_response(event_id, duplicate=not is_new)
+        text, content_type = backend._webhook_response(new_count, len(stored) - new_count)
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
 
     @http.route(

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from .timeparse import TimeError, to_utc
+
 
 class EnvelopeError(ValueError):
     """The body cannot be read as the event the backend expects."""
@@ -17,6 +19,7 @@ class Envelope(BaseModel):
     event_type: str = Field(min_length=1, max_length=128)
     entity_key: str = Field(default="", max_length=255)
     occurred_at: datetime | None = None
+    payload: str = ""  # the text stored for this event (a delivery may hold several events)
 
     @field_validator("occurred_at")
     @classmethod
@@ -50,22 +53,11 @@ def get_path(data, path: str):
 
 
 def to_datetime(value) -> datetime | None:
-    """Unix seconds (int/str) or ISO 8601 text to a naive UTC datetime."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise EnvelopeError(f"not a time: {value!r}")
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise EnvelopeError(f"not a time: {value!r}") from None
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        return parsed
-    raise EnvelopeError(f"not a time: {value!r}")
+    """Unix seconds or ISO 8601 text to a naive UTC datetime (see lib.timeparse)."""
+    try:
+        return to_utc(value)
+    except TimeError as exc:
+        raise EnvelopeError(str(exc)) from None
 
 
 def _scalar(value, what: str) -> str:

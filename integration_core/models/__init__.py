@@ -14,5 +14,4 @@ from . import (
     integration_reconciliation_line,
     integration_reconciliation_run,
     res_config_settings,
-    res_partner,
 )

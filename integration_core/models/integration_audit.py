@@ -35,6 +35,12 @@ class IntegrationAudit(models.Model):
     remote_addr = fields.Char(string="From")
 
     @api.model
+    def _log_calls(self, calls):
+        """Write the outside calls a queue row made (buffered while its savepoint ran)."""
+        for call in calls:
+            self._log("outbound_call", **call)
+
+    @api.model
     def _log(self, action, message, **values):
         """Append one audit line (plain INSERT: this runs for every delivery refused and every
         processing attempt, and an audit line has nothing for the ORM to compute)."""

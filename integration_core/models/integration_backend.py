@@ -1,6 +1,7 @@
 """One connection to a SaaS system, and the connector contract each kind implements."""
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -11,19 +12,20 @@ from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
-from ..exceptions import PayloadError, PermanentError, SignatureError
+from ..exceptions import MappingError, PayloadError, PermanentError, SignatureError
 from ..lib.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-from ..lib.envelope import EnvelopeError, envelope_from_paths, get_path, load_json
 from ..lib.http_client import ApiClient
 from ..lib.rate_limit import TokenBucket
-from ..lib.signatures import ENCODINGS, SignatureMismatch, hmac_sha256, verify_hmac
+
+_logger = logging.getLogger(__name__)
 
 # Rate limiters live in the worker process (they pace this process's calls).
 _RATE_LIMITERS = {}
-# One HTTP session per backend and thread: calls reuse the vendor connection (keep-alive),
-# which saves a TCP and TLS handshake per message.
-_HTTP_SESSIONS = {}
-MAX_HTTP_SESSIONS = 256
+# One HTTP session per backend in each thread: calls reuse the vendor connection (keep-alive),
+# which saves a TCP and TLS handshake per message. Thread-local, because a requests.Session
+# is not safe to share between threads.
+_HTTP_SESSIONS = threading.local()
+MAX_HTTP_SESSIONS = 64  # per thread
 
 
 class IntegrationBackend(models.Model):
@@ -36,9 +38,8 @@ class IntegrationBackend(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     kind = fields.Selection(
-        [("generic_hmac", "Signed webhook (HMAC-SHA256)")],
+        [],
         required=True,
-        default="generic_hmac",
         tracking=True,
         help="Which SaaS system this backend talks to. Each installed connector adds its kind.",
     )
@@ -75,28 +76,16 @@ class IntegrationBackend(models.Model):
         help="Still accepted while the vendor rolls over to the new secret; clear it afterwards.",
     )
     max_body_bytes = fields.Integer(string="Max Delivery Size (bytes)", default=DEFAULTS["max_body_bytes"])
-    # Settings of the generic "Signed webhook" kind; connectors ignore them.
-    signature_header = fields.Char(default="X-Signature")
-    signature_encoding = fields.Selection([(e, e) for e in ENCODINGS], default="hex", required=True)
-    timestamp_header = fields.Char(
-        help="When set, the signed text is '<timestamp>.<body>' and old deliveries are refused."
+    timestamp_tolerance = fields.Integer(
+        string="Signature Tolerance (s)",
+        default=300,
+        help="Signed deliveries older than this are refused (replay protection).",
     )
-    timestamp_tolerance = fields.Integer(string="Timestamp Tolerance (s)", default=300)
     request_id_header = fields.Char(
         default="X-Request-Id", help="Vendor header whose value becomes the correlation id."
     )
-    event_id_path = fields.Char(string="Event ID Path", default="id", required=True)
-    event_type_path = fields.Char(default="type", required=True)
-    entity_key_path = fields.Char(
-        default="data.id", help="Deliveries about the same entity are processed in order."
-    )
-    occurred_at_path = fields.Char(default="created")
-    data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
 
-    # Outbound: where the generic kind pushes, how fast, and when to stop trying.
-    outbound_url = fields.Char(
-        string="Push URL", help="Generic kind: Odoo-owned contact changes are POSTed here, signed."
-    )
+    # Outbound: how fast, and when to stop trying.
     rate_limit = fields.Float(string="Calls per Second", default=10.0)
     rate_burst = fields.Integer(string="Burst", default=10)
     circuit_threshold = fields.Integer(
@@ -155,10 +144,9 @@ class IntegrationBackend(models.Model):
 
     # ---------------------------------------------------------- system of record
     def _ownership_defaults(self):
-        """{domain: (system_of_record, update_from_the_other_side)}; connectors override.
-
-        The generic kind only brings contacts in: the connected system owns customers."""
-        return {"customer": ("remote", "apply")}
+        """{domain: (system_of_record, update_from_the_other_side)} (hook); a domain left out
+        is owned by the connected system and its updates apply."""
+        return {}
 
     def _inbound_policy(self, domain):
         """What a delivery from the connected system may do to `domain`: 'apply', 'ignore'
@@ -206,120 +194,113 @@ class IntegrationBackend(models.Model):
         backend = self.sudo()
         return [s for s in (backend.webhook_secret, backend.webhook_secret_previous) if s]
 
-    def _webhook_verify(self, headers, body):
-        """Raise SignatureError unless the delivery is signed by the vendor.
+    def _webhook_verify(self, delivery):
+        """Raise SignatureError (401) unless the delivery (lib.delivery.Delivery) is signed by
+        the vendor, SourceNotAllowed (403) when its sender is not allowed (hook)."""
+        raise SignatureError(self.env._("no connector verifies deliveries of kind %s", self.kind))
 
-        `headers` is a case-insensitive mapping, `body` the raw bytes."""
-        self.ensure_one()
-        return getattr(self, f"_{self.kind}_verify")(headers, body)
-
-    def _webhook_parse(self, headers, body):
-        """The delivery's envelope (lib.envelope.Envelope) and the payload text to store.
-
-        Raise PayloadError when the body cannot be read."""
-        self.ensure_one()
-        return getattr(self, f"_{self.kind}_parse")(headers, body)
+    def _webhook_parse(self, delivery):
+        """The delivery's events: a list of lib.envelope.Envelope, each with the payload text
+        to store (hook). Raise PayloadError when the body cannot be read."""
+        raise PayloadError(self.env._("no connector reads deliveries of kind %s", self.kind))
 
     def _source_url(self, event):
         """Link to the event's object in the vendor's own screens, when the vendor has one."""
         return False
 
-    def _webhook_response(self, event_id, duplicate):
+    def _webhook_response(self, new_count, duplicate_count):
         """Body and content type of the acknowledgement (some vendors expect a set text)."""
-        return json.dumps({"status": "duplicate" if duplicate else "accepted"}), "application/json"
+        status = "duplicate" if duplicate_count and not new_count else "accepted"
+        return json.dumps({"status": status}), "application/json"
 
     # ---------------------------------------------- connector contract (processing)
     def _handle_event(self, event):
-        """Apply one event to Odoo. Return the record it created or updated (or None).
+        """Apply one event to Odoo; return the record it created or updated (or None) (hook).
 
-        Connectors implement `_<kind>_handle`; raise the classes of `exceptions.py`."""
-        self.ensure_one()
-        handler = getattr(self, f"_{self.kind}_handle", None)
-        if handler is None:
-            raise PermanentError(self.env._("No handler is installed for backends of kind %s.", self.kind))
-        return handler(event)
+        Raise the classes of `exceptions.py`; the queue turns them into states."""
+        raise PermanentError(self.env._("No connector handles events of backends of kind %s.", self.kind))
 
-    # ---------------------------------------------- the generic "Signed webhook" kind
-    def _generic_hmac_verify(self, headers, body):
-        timestamp = headers.get(self.timestamp_header) if self.timestamp_header else None
-        if self.timestamp_header and not timestamp:
-            raise SignatureError(f"timestamp header {self.timestamp_header} missing")
-        try:
-            verify_hmac(
-                body,
-                headers.get(self.signature_header or "X-Signature"),
-                self._webhook_secrets(),
-                encoding=self.signature_encoding,
-                timestamp=timestamp,
-                now=time.time(),
-                tolerance=self.timestamp_tolerance if self.timestamp_header else None,
-            )
-        except SignatureMismatch as exc:
-            raise SignatureError(str(exc)) from None
+    def _pull_changes(self):
+        """Ingest what changed remotely since the last pull as events of source `pull` (hook)."""
+        return None
 
-    def _generic_hmac_parse(self, headers, body):
-        try:
-            envelope = envelope_from_paths(
-                load_json(body),
-                self.event_id_path,
-                self.event_type_path,
-                self.entity_key_path or "",
-                self.occurred_at_path or "",
-            )
-        except EnvelopeError as exc:
-            raise PayloadError(str(exc)) from None
-        return envelope, body.decode()
+    @api.model
+    def _cron_pull_changes(self):
+        """Scheduled action "Pull changes": each active backend's connector pulls; one
+        backend failing does not stop the others."""
+        for backend in self.search([("state", "in", ("active", "degraded"))]):
+            try:
+                with self.env.cr.savepoint():
+                    backend._pull_changes()
+            except Exception as exc:
+                _logger.exception("integration: pull of backend %s failed", backend.id)
+                backend.message_post(body=self.env._("Pulling changes failed: %s", exc))
+            self.env["ir.cron"]._commit_progress(1)
 
-    def _generic_hmac_handle(self, event):
-        """Contacts: `<data>` with id, name, email, phone becomes a partner; `*.deleted`
-        archives it. Useful on its own for any SaaS that signs its webhooks."""
-        payload = event._payload_json()
-        data = get_path(payload, self.data_path or "data")
-        if not isinstance(data, dict) or not data.get("id"):
-            raise PayloadError(
-                self.env._(
-                    "The delivery has no contact at '%s' (an object with an 'id').",
-                    self.data_path or "data",
-                )
-            )
-        binder = self.env["integration.external.id"]
-        external_id = str(data["id"])
-        policy = self._inbound_policy("customer")
+    # ---------------------------------------------- shared helpers for handlers
+    def _check_inbound_policy(self, event, domain, reference):
+        """Whether a delivery may change `domain` here (the system of record decides): True to
+        go on; False when the change is ignored (noted on the event); PermanentError when it
+        must be reviewed by a person."""
+        policy = self._inbound_policy(domain)
+        if policy == "apply":
+            return True
+        labels = dict(self.env["integration.ownership"]._fields["domain"].selection)
+        what = labels.get(domain, domain).lower()
         if policy == "ignore":
-            event._note_result(self.env._("Ignored: Odoo is the system of record for customers."))
-            return None
-        if policy == "review":
-            raise PermanentError(
+            event._note_result(self.env._("Ignored: Odoo is the system of record for %s.", what))
+            return False
+        raise PermanentError(
+            self.env._(
+                "%(ref)s changed in %(backend)s, but Odoo is the system of record for %(what)s on "
+                "this backend. Review the change and make it in Odoo if it is right, then ignore "
+                "this event (or change the System of Record tab of the backend and replay).",
+                ref=reference,
+                backend=self.name,
+                what=what,
+            )
+        )
+
+    def _currency_for(self, code):
+        """The Odoo currency of an ISO code; a MappingError that says what to do when it is
+        unknown or not active."""
+        code = (code or "").strip().upper()
+        currency = (
+            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        )
+        if not currency:
+            raise MappingError(
                 self.env._(
-                    "Contact %(ref)s changed in the connected system, but Odoo is the system of "
-                    "record for customers on this backend. Review the change, update the contact "
-                    "in Odoo if it is right, then ignore this event (or change the System of "
-                    "Record tab of the backend and replay).",
-                    ref=external_id,
+                    "Currency %(code)s from %(backend)s is unknown in Odoo.",
+                    code=code or "?",
+                    backend=self.name,
                 )
             )
-        partner = binder._record_for(self, "res.partner", external_id)
-        if binder._is_stale(self, "res.partner", external_id, event.order_at):
-            event._note_result(self.env._("Skipped: a newer version was already applied."))
-            return partner
-        if event.event_type.endswith(".deleted"):
-            if partner:
-                partner.with_context(integration_inbound=True).active = False
-                binder._bind(self, partner, external_id, event.order_at)
-            return partner
-        name = (data.get("name") or "").strip()
-        if not name:
-            raise PermanentError(
+        if not currency.active:
+            raise MappingError(
                 self.env._(
-                    "Contact %(ref)s has no name. Add the name in the source system or edit the "
-                    "payload here, then replay the event.",
-                    ref=external_id,
+                    "Currency %s is not active in Odoo. Activate it (Accounting > Configuration > "
+                    "Currencies), then retry this event.",
+                    currency.name,
                 )
             )
-        values = {"name": name, "email": data.get("email"), "phone": data.get("phone")}
-        partner = self._write_or_create(partner or self.env["res.partner"], values)
-        binder._bind(self, partner, external_id, event.order_at)
-        return partner
+        return currency
+
+    def _match_partner(self, external_id=None, email=None, vat=None):
+        """The contact a vendor's customer is: bound by its external id, else the one with that
+        email, else that VAT number (an empty recordset when none matches)."""
+        partners = self.env["res.partner"]
+        if external_id:
+            bound = self.env["integration.external.id"]._record_for(self, "res.partner", external_id)
+            if bound:
+                return bound
+        if email:
+            found = partners.search([("email", "=ilike", email.strip())], limit=1)
+            if found:
+                return found
+        if vat:
+            return partners.search([("vat", "=", vat.strip())], limit=1)
+        return partners
 
     def _write_or_create(self, record, values):
         """Update `record` (locked first) or, when it is empty, create one of its model, as an
@@ -344,61 +325,47 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ outbound
     def _send_outbound(self, message):
-        """Send one `integration.outbound` message; return the `requests.Response`.
+        """Send one `integration.outbound` message; return the `requests.Response` (hook).
 
-        Connectors implement `_<kind>_send` with their `lib/client.py`."""
-        self.ensure_one()
-        sender = getattr(self, f"_{self.kind}_send", None)
-        if sender is None:
-            raise PermanentError(self.env._("Backends of kind %s cannot send messages.", self.kind))
-        return sender(message)
+        Connectors send with their `lib/client.py`, built on `_api_client`."""
+        raise PermanentError(self.env._("Backends of kind %s cannot send messages.", self.kind))
 
     def _api_client(self, base_url, headers=None):
         """An ApiClient whose every call lands in the audit log (masked)."""
         self.ensure_one()
         audit = self.env["integration.audit"]
 
+        buffer = self.env.context.get("integration_call_log")
+
         def record_call(call):
-            audit._log(
-                "outbound_call",
-                f"{call.method} {call.url} -> {call.status or ''} {call.error}".strip(),
-                backend_id=self.id,
-                company_id=self.company_id.id,
-                status_code=call.status,
-                duration_ms=call.duration_ms,
-                correlation_id=call.correlation_id,
-            )
+            line = {
+                "message": f"{call.method} {call.url} -> {call.status or ''} {call.error}".strip(),
+                "backend_id": self.id,
+                "company_id": self.company_id.id,
+                "status_code": call.status,
+                "duration_ms": call.duration_ms,
+                "correlation_id": call.correlation_id,
+            }
+            if buffer is not None:
+                buffer.append(line)  # a queue row's savepoint may roll back: written after it
+            else:
+                audit._log("outbound_call", **line)
 
         return ApiClient(base_url, headers=headers, on_call=record_call, session=self._http_session())
 
     def _http_session(self):
-        key = (self.env.cr.dbname, self.id, threading.get_ident())
-        if key not in _HTTP_SESSIONS:
-            if len(_HTTP_SESSIONS) >= MAX_HTTP_SESSIONS:
-                for session in _HTTP_SESSIONS.values():
+        sessions = getattr(_HTTP_SESSIONS, "by_backend", None)
+        if sessions is None:
+            sessions = _HTTP_SESSIONS.by_backend = {}
+        key = (self.env.cr.dbname, self.id)
+        if key not in sessions:
+            if len(sessions) >= MAX_HTTP_SESSIONS:
+                # This thread's sessions only: other threads may be using theirs right now.
+                for session in sessions.values():
                     session.close()
-                _HTTP_SESSIONS.clear()
-            _HTTP_SESSIONS[key] = requests.Session()
-        return _HTTP_SESSIONS[key]
-
-    def _generic_hmac_send(self, message):
-        if not self.outbound_url:
-            raise PermanentError(self.env._("Set a Push URL on backend %s to send contacts.", self.name))
-        body = (message.payload or "{}").encode()
-        secret = self._webhook_secrets()[:1]
-        headers = {"Content-Type": "application/json"}
-        if secret:
-            headers[self.signature_header or "X-Signature"] = hmac_sha256(
-                secret[0], body, self.signature_encoding
-            )
-        return self._api_client(self.outbound_url).request(
-            "POST",
-            self.outbound_url,
-            data=body,
-            headers=headers,
-            idempotency_key=message.idempotency_key,
-            correlation_id=message.correlation_id,
-        )
+                sessions.clear()
+            sessions[key] = requests.Session()
+        return sessions[key]
 
     def _circuit(self):
         opened_at = self.circuit_opened_at.replace(tzinfo=UTC).timestamp() if self.circuit_opened_at else None

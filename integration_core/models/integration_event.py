@@ -7,21 +7,19 @@ committed before the next one starts."""
 
 import json
 import logging
-import time
-import traceback
 import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from ..const import (
     EVENT_SOURCES,
     EVENT_STATES,
 )
-from ..exceptions import MappingError, PayloadError, PermanentError, RetryableError
+from ..exceptions import PayloadError
+from ..lib.jsontext import pretty
 
 _logger = logging.getLogger(__name__)
 
@@ -64,10 +62,7 @@ class IntegrationEvent(models.Model):
     @api.depends("payload")
     def _compute_payload_pretty(self):
         for event in self:
-            try:
-                event.payload_pretty = json.dumps(json.loads(event.payload), indent=2, ensure_ascii=False)
-            except (TypeError, ValueError):
-                event.payload_pretty = event.payload
+            event.payload_pretty = pretty(event.payload)
 
     @api.depends("backend_id.kind", "payload")
     def _compute_source_url(self):
@@ -94,7 +89,9 @@ class IntegrationEvent(models.Model):
 
     # ------------------------------------------------------------------ ingest
     @api.model
-    def _ingest(self, backend, envelope, payload_text, headers, correlation_id, source="webhook"):
+    def _ingest(
+        self, backend, envelope, payload_text, headers, correlation_id, source="webhook", trigger=True
+    ):
         """Store one delivery unless its (backend, event id) is known. Returns (id, is_new).
 
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
@@ -132,7 +129,8 @@ class IntegrationEvent(models.Model):
         )
         row = self.env.cr.fetchone()
         if row:
-            self._trigger_processing()
+            if trigger:
+                self._trigger_processing()
             return row[0], True
         self.env.cr.execute(
             SQL(
@@ -149,36 +147,17 @@ class IntegrationEvent(models.Model):
         """Scheduled action "Process integration events"."""
         self._run_queue()
 
-    def _process(self, settings):
-        """Run the handler of one claimed event inside a savepoint and record the outcome."""
-        self.ensure_one()
-        started = time.monotonic()
-        try:
-            with self.env.cr.savepoint():
-                record = self.backend_id._handle_event(self)
-        except RetryableError as exc:
-            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
-        except MappingError as exc:
-            self._fail("mapping", exc.message)
-        except PayloadError as exc:
-            self._fail("payload", exc.message)
-        except PermanentError as exc:
-            self._fail("permanent", exc.message)
-        except (LockNotAvailable, SerializationFailure):
-            # Someone else is changing the same record right now: try again shortly.
-            message = self.env._("The record was being changed by someone else at the same time.")
-            self._schedule_retry(settings, "retryable", message)
-        except Exception as exc:
-            _logger.exception("integration event %s failed unexpectedly", self.id)
-            message = self.env._("Unexpected error: %s", exc)
-            if self.attempts < settings["unexpected_retries"]:
-                self._schedule_retry(settings, "unexpected", message, tb=traceback.format_exc())
-            else:
-                self._fail("unexpected", message, tb=traceback.format_exc())
-        else:
-            self._mark_done(record)
-        duration = int((time.monotonic() - started) * 1000)
-        self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration)
+    def _run_handler(self):
+        return self.backend_id._handle_event(self)
+
+    def _done_values(self, record):
+        if not record:
+            return {}
+        self._post_on_document(record)
+        return {"result_model": record._name, "result_res_id": record.id}
+
+    def _after_outcome(self, result, error, duration_ms):
+        self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration_ms)
 
     def _outcome_text(self):
         label = dict(EVENT_STATES)[self.state]
@@ -187,20 +166,6 @@ class IntegrationEvent(models.Model):
 
     def _note_result(self, note):
         self.result_note = note
-
-    def _mark_done(self, record):
-        values = {
-            "state": "done",
-            "done_at": fields.Datetime.now(),
-            "lease_until": False,
-            "error_class": False,
-            "error_message": False,
-            "error_traceback": False,
-        }
-        if record:
-            values.update(result_model=record._name, result_res_id=record.id)
-            self._post_on_document(record)
-        self.write(values)
 
     def _post_on_document(self, record):
         """Leave the correlation id in the document's chatter, so support can trace it.

@@ -11,8 +11,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..exceptions import IntegrationError, MappingError, PayloadError
-from ..lib.http_client import TransientHttpError, VendorHttpError
+from ..lib.http_client import HttpError, TransientHttpError, VendorHttpError
 
 SHORT_WAIT = 2.0  # seconds a sender sleeps for the rate limit before it reschedules instead
 
@@ -70,39 +69,13 @@ class IntegrationOutbound(models.Model):
         self._trigger_processing()
         return message
 
-    @api.model
-    def _push_contacts(self, partners):
-        """Queue `contact.push` for partners bound on backends that push contacts and where
-        Odoo is the system of record for customers."""
-        bindings = (
-            self.env["integration.external.id"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", "res.partner"),
-                    ("res_id", "in", partners.ids),
-                    ("backend_id.outbound_url", "!=", False),
-                ]
-            )
-        )
-        for binding in bindings:
-            backend = binding.backend_id
-            owner = backend.ownership_ids.filtered(lambda line: line.domain == "customer")[:1]
-            if owner.system_of_record != "odoo":
-                continue
-            partner = partners.browse(binding.res_id)
-            payload = {"id": binding.external_id, "name": partner.name, "email": partner.email or None,
-                       "phone": partner.phone or None}  # fmt: skip
-            self._enqueue(backend, "contact.push", partner, payload, entity_key=binding.external_id)
-
     # ------------------------------------------------------------------ sending
     @api.model
     def _cron_send_outbound(self):
         """Scheduled action "Send outbound messages"."""
         self._run_queue()
 
-    def _process(self, settings):
-        self.ensure_one()
+    def _postponed(self):
         backend = self.backend_id
         waiting = backend._outbound_wait_time()
         if 0 < waiting <= SHORT_WAIT and backend.circuit_state == "closed":
@@ -111,45 +84,24 @@ class IntegrationOutbound(models.Model):
         if waiting:
             # Circuit open or rate limit reached: wait, without spending an attempt.
             self._postpone(waiting, backend._outbound_wait_reason())
-            return
-        try:
-            # No savepoint: sending writes nothing but the audit line of the call, which must
-            # stay when the call fails.
-            response = backend._send_outbound(self)
-        except TransientHttpError as exc:
-            backend._outbound_failed(exc)
-            self.write({"response_status": exc.status, "response_body": exc.body})
-            message = self.env._(
-                "%(backend)s did not take the message: %(error)s", backend=backend.name, error=exc
-            )
-            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after)
-        except VendorHttpError as exc:
+        return bool(waiting)
+
+    def _run_handler(self):
+        return self.backend_id._send_outbound(self)
+
+    def _done_values(self, response):
+        return {"response_status": response.status_code if response is not None else False,
+                "response_body": False}  # fmt: skip
+
+    def _after_outcome(self, response, error, duration_ms):
+        """Tell the circuit breaker whether the vendor answered, and keep its answer."""
+        backend = self.backend_id
+        if isinstance(error, TransientHttpError):
+            backend._outbound_failed(error)
+        elif error is None or isinstance(error, VendorHttpError):
             backend._outbound_succeeded()  # the vendor answered: it is up
-            self.write({"response_status": exc.status, "response_body": exc.body})
-            refusal = self.env._(
-                "%(backend)s refused the message (HTTP %(status)s): %(body)s",
-                backend=backend.name,
-                status=exc.status,
-                body=exc.body,
-            )
-            self._fail("permanent", refusal)
-        except (MappingError, PayloadError) as exc:
-            self._fail("mapping" if isinstance(exc, MappingError) else "payload", exc.message)
-        except IntegrationError as exc:
-            self._fail("permanent", exc.message)
-        else:
-            backend._outbound_succeeded()
-            self.write(
-                {
-                    "state": "done",
-                    "done_at": fields.Datetime.now(),
-                    "lease_until": False,
-                    "response_status": response.status_code,
-                    "response_body": False,
-                    "error_class": False,
-                    "error_message": False,
-                }
-            )
+        if isinstance(error, HttpError):
+            self.write({"response_status": error.status, "response_body": error.body})
 
     def _postpone(self, seconds, reason):
         due = fields.Datetime.add(fields.Datetime.now(), seconds=max(1, int(seconds)))

@@ -1,14 +1,19 @@
 """What the inbound event queue and the outbound queue share: states, claiming with
-FOR UPDATE SKIP LOCKED and a lease, per-entity ordering, backoff, dead-letter, and the
-cron workers that run them."""
+FOR UPDATE SKIP LOCKED and a lease, per-entity ordering, the failure contract (savepoint,
+one classification of every outcome, backoff, dead-letter), and the cron workers.
 
+Each queue supplies only its handler (`_run_handler`) and what "done" writes
+(`_done_values`), plus optional hooks around them (`_postponed`, `_after_outcome`)."""
+
+import logging
 import random
 import time
+import traceback
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, mute_logger
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from ..const import (
     CLAIMABLE_STATES,
@@ -19,8 +24,12 @@ from ..const import (
     SETTINGS_PREFIX,
     SETTLED_STATES,
 )
+from ..exceptions import IntegrationError, MappingError, PayloadError, RetryableError
 from ..lib.backoff import retry_delay
+from ..lib.http_client import TransientHttpError, VendorHttpError
 from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
+
+_logger = logging.getLogger(__name__)
 
 
 class IntegrationQueueMixin(models.AbstractModel):
@@ -157,7 +166,7 @@ class IntegrationQueueMixin(models.AbstractModel):
             for row_id in batch.ids:
                 # Each row on its own: the cache is cleared at every commit, and a record
                 # prefetching its whole batch would reload all of it each time.
-                self.browse(row_id)._process(settings)
+                self.browse(row_id)._process_guarded(settings)
                 time_left = cron._commit_progress(1)
             if not time_left:
                 # There may be more. Odoo reschedules a partially done job but only wakes
@@ -166,8 +175,105 @@ class IntegrationQueueMixin(models.AbstractModel):
                 cron._commit_progress(remaining=1)
                 return
 
-    def _process(self, settings):
+    # ------------------------------------------------------------------ one row
+    def _run_handler(self):
+        """Do the row's work (hook of each queue); return what `_done_values` records."""
         raise NotImplementedError
+
+    def _done_values(self, result):
+        """What a done row writes besides its state (hook of each queue)."""
+        return {}
+
+    def _postponed(self):
+        """True when the row was rescheduled before its handler ran (hook: the outbound
+        queue waits for the rate limit or an open circuit without spending an attempt)."""
+        return False
+
+    def _after_outcome(self, result, error, duration_ms):
+        """Called once the outcome is written, in the same transaction (hook)."""
+
+    def _process_guarded(self, settings):
+        """`_process`, and whatever escapes it is recorded on the row: one row never aborts
+        its batch nor stays `processing` until its lease runs out."""
+        try:
+            self._process(settings)
+        except Exception as exc:
+            tb = traceback.format_exc()
+            _logger.exception("integration: %s %s could not record its outcome", self._name, self.id)
+            self.env.cr.rollback()  # raises too when the database is gone: the lease covers that
+            self.invalidate_recordset()
+            self._record_failure(settings, exc, tb, unexpected=True)
+
+    def _process(self, settings):
+        """Run the handler of one claimed row inside a savepoint and record the outcome."""
+        self.ensure_one()
+        if self.attempts > settings["max_attempts"]:
+            # Claimed again after its lease ran out, past the last attempt: its worker died
+            # while running it (every time). Stop here rather than crash another worker.
+            self._fail(
+                "unexpected",
+                self.env._("The worker processing it stopped before it finished, at every attempt."),
+                dead=True,
+            )
+            return
+        if self._postponed():
+            return
+        started = time.monotonic()
+        calls = []  # the audit lines of outside calls, kept even when the savepoint rolls back
+        result, error = None, None
+        try:
+            with self.env.cr.savepoint():
+                result = self.with_context(integration_call_log=calls)._run_handler()
+        except Exception as exc:  # noqa: BLE001 - every outcome is classified in one place
+            error = exc
+            self._record_failure(settings, exc, traceback.format_exc())
+        else:
+            self.write(
+                {
+                    "state": "done",
+                    "done_at": fields.Datetime.now(),
+                    "lease_until": False,
+                    "error_class": False,
+                    "error_message": False,
+                    "error_traceback": False,
+                    **self._done_values(result),
+                }
+            )
+        self.env["integration.audit"]._log_calls(calls)
+        self._after_outcome(result, error, int((time.monotonic() - started) * 1000))
+
+    def _record_failure(self, settings, exc, tb, unexpected=False):
+        """The one classification of a failed attempt, for both queues (docs/connectors.md)."""
+        if isinstance(exc, RetryableError):
+            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
+        elif isinstance(exc, TransientHttpError):
+            message = self.env._(
+                "%(backend)s did not answer: %(error)s", backend=self.backend_id.name, error=exc
+            )
+            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after)
+        elif isinstance(exc, VendorHttpError):
+            message = self.env._(
+                "%(backend)s refused the request (HTTP %(status)s): %(body)s",
+                backend=self.backend_id.name,
+                status=exc.status,
+                body=exc.body,
+            )
+            self._fail("permanent", message)
+        elif isinstance(exc, MappingError):
+            self._fail("mapping", exc.message)
+        elif isinstance(exc, PayloadError):
+            self._fail("payload", exc.message)
+        elif isinstance(exc, IntegrationError):
+            self._fail("permanent", exc.message)
+        elif isinstance(exc, LockNotAvailable | SerializationFailure):
+            message = self.env._("The record was being changed by someone else at the same time.")
+            self._schedule_retry(settings, "retryable", message)
+        else:
+            message = self.env._("Unexpected error: %s", exc)
+            if unexpected or self.attempts >= settings["unexpected_retries"]:
+                self._fail("unexpected", message, tb=tb, dead=self.attempts >= settings["max_attempts"])
+            else:
+                self._schedule_retry(settings, "unexpected", message, tb=tb)
 
     # ------------------------------------------------------------------ claiming
     @api.model

@@ -1,7 +1,6 @@
-"""Shared fixtures: a generic signed-webhook backend and signed-request helpers."""
+"""Test helpers every connector's tests share: backends, ingest without HTTP, running the crons."""
 
 import json
-import time
 from contextlib import nullcontext
 from urllib.parse import urlsplit
 
@@ -9,14 +8,7 @@ from odoo import api
 from odoo.tests import HttpCase
 from odoo.tests.common import _super_send
 
-from ..lib.signatures import hmac_sha256, signed_message
-
-SECRET = "test-webhook-secret"
-
-
-def contact_event(event_id, contact_id, name="Ada Lovelace", created=1700000000, **extra):
-    data = {"id": contact_id, "name": name, "email": f"{contact_id.lower()}@example.com", **extra}
-    return {"id": event_id, "type": "contact.updated", "created": created, "data": data}
+from ..lib.delivery import Delivery
 
 
 class VendorHostsMixin:
@@ -37,20 +29,18 @@ class IntegrationCaseMixin:
     def _make_backend(cls, **values):
         return cls.env["integration.backend"].create(
             {
-                "name": "Test signed webhook",
-                "kind": "generic_hmac",
+                "name": "Test backend",
                 "state": "active",
-                "webhook_secret": SECRET,
                 **values,
             }
         )
 
     def _ingest(self, backend, payload, source="webhook"):
         """Store an event as the webhook would, without HTTP (for processing tests)."""
-        body = json.dumps(payload).encode()
-        envelope, text = backend._webhook_parse({}, body)
+        delivery = Delivery(headers={}, body=json.dumps(payload).encode(), content_type="application/json")
+        [envelope] = backend._webhook_parse(delivery)
         event_id, _new = self.env["integration.event"]._ingest(
-            backend, envelope, text, {}, "test-correlation", source
+            backend, envelope, envelope.payload, {}, "test-correlation", source
         )
         return self.env["integration.event"].browse(event_id)
 
@@ -67,17 +57,3 @@ class IntegrationCaseMixin:
         with mode, self.registry.cursor() as cr:
             getattr(api.Environment(cr, api.SUPERUSER_ID, {})[model], method)()
         self.env.invalidate_all()
-
-
-def signed_headers(body, secret=SECRET, timestamp=None, header="X-Signature"):
-    headers = {
-        "Content-Type": "application/json",
-        header: hmac_sha256(secret, signed_message(body, timestamp)),
-    }
-    if timestamp is not None:
-        headers["X-Timestamp"] = str(timestamp)
-    return headers
-
-
-def now():
-    return int(time.time())

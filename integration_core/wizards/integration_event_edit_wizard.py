@@ -1,6 +1,6 @@
-import json
-
 from odoo import api, fields, models
+
+from ..lib.jsontext import pretty
 
 
 class IntegrationEventEditWizard(models.TransientModel):
@@ -16,11 +16,7 @@ class IntegrationEventEditWizard(models.TransientModel):
         values = super().default_get(fields_list)
         event = self.env["integration.event"].browse(self.env.context.get("active_ids", [])[:1])
         if event:
-            try:
-                pretty = json.dumps(json.loads(event.payload or "null"), indent=2, ensure_ascii=False)
-            except json.JSONDecodeError:
-                pretty = event.payload
-            values.update(event_id=event.id, payload=pretty)
+            values.update(event_id=event.id, payload=pretty(event.payload))
         return values
 
     def action_resubmit(self):

@@ -21,7 +21,9 @@ class SaleOrder(models.Model):
         """Confirm the quotations the gate lets through; return True when all were confirmed.
 
         The others stay quotations (their blockers tell why), nothing is raised."""
-        allowed = self.filtered(lambda order: order.state in ("draft", "sent") and not order._confirmation_blockers())
+        allowed = self.filtered(
+            lambda order: order.state in ("draft", "sent") and not order._confirmation_blockers()
+        )
         if allowed:
             allowed.action_confirm()
         return allowed == self
@@ -34,7 +36,5 @@ class SaleOrder(models.Model):
                 for reason in order._confirmation_blockers()
             ]
             if reasons:
-                raise UserError(
-                    self.env._("This quotation cannot be confirmed yet:\n%s", "\n".join(reasons))
-                )
+                raise UserError(self.env._("This quotation cannot be confirmed yet:\n%s", "\n".join(reasons)))
         return super().action_confirm()

@@ -10,7 +10,9 @@ class TestConfirmationGate(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         partner = cls.env["res.partner"].create({"name": "Gate Customer"})
-        product = cls.env["product.product"].create({"name": "Gate Service", "type": "service", "list_price": 10})
+        product = cls.env["product.product"].create(
+            {"name": "Gate Service", "type": "service", "list_price": 10}
+        )
         cls.order = cls.env["sale.order"].create(
             {"partner_id": partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
         )
@@ -28,7 +30,10 @@ class TestConfirmationGate(TransactionCase):
         self.assertEqual(self.order.state, "draft")
 
     def test_blocked_quotation_refuses_a_person_with_the_reason(self):
-        with self._blocked("a signed contract is required"), self.assertRaisesRegex(UserError, "signed contract"):
+        with (
+            self._blocked("a signed contract is required"),
+            self.assertRaisesRegex(UserError, "signed contract"),
+        ):
             self.order.action_confirm()
         self.assertEqual(self.order.state, "draft")
 

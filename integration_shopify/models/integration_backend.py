@@ -118,6 +118,11 @@ class IntegrationBackend(models.Model):
             }
         return super()._ownership_defaults()
 
+    def _reconcile_supported(self):
+        if self.kind != "shopify":
+            return super()._reconcile_supported()
+        return True
+
     def _source_url(self, event):
         if event.backend_id.kind != "shopify" or not self.shopify_shop_domain or not event.entity_key:
             return super()._source_url(event)
@@ -128,7 +133,10 @@ class IntegrationBackend(models.Model):
             return f"https://{self.shopify_shop_domain}/admin/products/{key.split(':', 1)[1]}"
         return f"https://{self.shopify_shop_domain}/admin/orders/{key}"
 
-    def _shopify_verify(self, headers, body):
+    def _webhook_verify(self, delivery):
+        if self.kind != "shopify":
+            return super()._webhook_verify(delivery)
+        headers, body = delivery.headers, delivery.body
         try:
             verify_shopify_hmac(body, headers.get("X-Shopify-Hmac-Sha256"), self._webhook_secrets())
         except ShopifySignatureError as exc:
@@ -140,7 +148,10 @@ class IntegrationBackend(models.Model):
         if expected and shop and shop != expected:
             raise SignatureError(f"delivery from shop {shop}, this backend is for {expected}")
 
-    def _shopify_parse(self, headers, body):
+    def _webhook_parse(self, delivery):
+        if self.kind != "shopify":
+            return super()._webhook_parse(delivery)
+        headers, body = delivery.headers, delivery.body
         topic = (headers.get("X-Shopify-Topic") or "").strip()
         webhook_id = (headers.get("X-Shopify-Webhook-Id") or "").strip()
         if not topic or not webhook_id:
@@ -173,26 +184,37 @@ class IntegrationBackend(models.Model):
                 event_type=topic,
                 entity_key=str(entity or ""),
                 occurred_at=occurred,
+                payload=body.decode(),
             )
         except (ShopifyPayloadError, ValueError) as exc:
             raise PayloadError(str(exc).splitlines()[0]) from None
-        return envelope, body.decode()
+        return [envelope]
 
-    def _shopify_handle(self, event):
-        topic = event.event_type
+    def _handle_event(self, event):
+        if self.kind != "shopify":
+            return super()._handle_event(event)
+        handler = self._shopify_topic_handlers().get(event.event_type)
+        if handler is None:
+            event._note_result(
+                self.env._("Ignored: topic %s is not handled by this connector.", event.event_type)
+            )
+            return None
         try:
-            if topic in ORDER_TOPICS:
-                return self._shopify_apply_order(event)
-            if topic in REFUND_TOPICS:
-                return self._shopify_apply_refund(event)
-            if topic in CUSTOMER_TOPICS:
-                return self._shopify_apply_customer(event)
-            if topic in PRODUCT_TOPICS:
-                return self._shopify_apply_product(event)
+            return handler(event)
         except ShopifyPayloadError as exc:
             raise PayloadError(self.env._("The Shopify payload cannot be read: %s", exc)) from None
-        event._note_result(self.env._("Ignored: topic %s is not handled by this connector.", topic))
-        return None
+
+    def _shopify_topic_handlers(self):
+        """Webhook topic -> the method that applies it."""
+        handlers = {}
+        for topics, handler in (
+            (ORDER_TOPICS, self._shopify_apply_order),
+            (REFUND_TOPICS, self._shopify_apply_refund),
+            (CUSTOMER_TOPICS, self._shopify_apply_customer),
+            (PRODUCT_TOPICS, self._shopify_apply_product),
+        ):
+            handlers.update(dict.fromkeys(topics, handler))
+        return handlers
 
     def _shopify_check_policy(self, domain, what):
         """None to go on; a note when the change is ignored; raises when it needs review."""

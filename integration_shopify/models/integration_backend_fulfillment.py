@@ -18,19 +18,24 @@ from ..lib import client as shopify_client
 class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
-    def _shopify_send(self, message):
-        payload = json.loads(message.payload or "{}")
-        client = self._shopify_client()
-        if message.operation == OUTBOUND_FULFILLMENT:
-            return self._shopify_send_fulfillment(client, message, payload)
-        if message.operation == OUTBOUND_INVENTORY:
-            variables = {"input": payload}
-            self._shopify_call(
-                client.mutate, shopify_client.INVENTORY_SET, variables, "inventorySetQuantities",
-                correlation_id=message.correlation_id, idempotency_key=message.idempotency_key,
-            )  # fmt: skip
-            return client.last_response
-        raise PermanentError(self.env._("Unknown Shopify operation %s.", message.operation))
+    def _send_outbound(self, message):
+        if self.kind != "shopify":
+            return super()._send_outbound(message)
+        senders = {
+            OUTBOUND_FULFILLMENT: self._shopify_send_fulfillment,
+            OUTBOUND_INVENTORY: self._shopify_send_inventory,
+        }
+        sender = senders.get(message.operation)
+        if sender is None:
+            raise PermanentError(self.env._("Unknown Shopify operation %s.", message.operation))
+        return sender(self._shopify_client(), message, json.loads(message.payload or "{}"))
+
+    def _shopify_send_inventory(self, client, message, payload):
+        self._shopify_call(
+            client.mutate, shopify_client.INVENTORY_SET, {"input": payload}, "inventorySetQuantities",
+            correlation_id=message.correlation_id, idempotency_key=message.idempotency_key,
+        )  # fmt: skip
+        return client.last_response
 
     def _shopify_send_fulfillment(self, client, message, payload):
         """Ask which fulfillment-order lines are still open, then fulfil exactly those: a

@@ -19,10 +19,12 @@ class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
     # ------------------------------------------------------------------ reconciliation
-    def _shopify_reconcile(self, run):
+    def _reconcile_period(self, run):
         """Orders updated in the run's window (GraphQL, paginated, cost-throttled) against
         the sale orders bound to them; each difference carries the order as `orders/updated`
         would deliver it, so replaying it goes through the webhook handler."""
+        if self.kind != "shopify":
+            return super()._reconcile_period(run)
         client = self._shopify_client()
         binder = self.env["integration.external.id"]
         drifts, checked = [], 0

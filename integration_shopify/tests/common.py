@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from odoo import Command
+from odoo.addons.integration_core.lib.delivery import Delivery
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.addons.integration_core.tests.common import IntegrationCaseMixin, VendorHostsMixin
 
@@ -125,9 +126,10 @@ class ShopifyCaseMixin(IntegrationCaseMixin):
         """Store a delivery as the route would (signature checked by the webhook tests) and
         process it: for tests that mock Shopify's API with `responses`."""
         body = json.dumps(payload).encode()
-        envelope, text = self.backend._webhook_parse(self._headers(topic, body), body)
+        delivery = Delivery(headers=self._headers(topic, body), body=body, content_type="application/json")
+        [envelope] = self.backend._webhook_parse(delivery)
         event_id, _new = self.env["integration.event"]._ingest(
-            self.backend, envelope, text, {}, "test-correlation", source
+            self.backend, envelope, envelope.payload, {}, "test-correlation", source
         )
         self._process_events()
         return self.env["integration.event"].browse(event_id)

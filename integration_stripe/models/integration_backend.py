@@ -95,17 +95,24 @@ class IntegrationBackend(models.Model):
             }
         return super()._ownership_defaults()
 
+    def _reconcile_supported(self):
+        if self.kind != "stripe":
+            return super()._reconcile_supported()
+        return True
+
     def _source_url(self, event):
         if self.kind != "stripe":
             return super()._source_url(event)
         test = "test/" if self.environment == "sandbox" else ""
         return f"{DASHBOARD_URL}/{test}events/{event.external_event_id}"
 
-    def _stripe_verify(self, headers, body):
+    def _webhook_verify(self, delivery):
+        if self.kind != "stripe":
+            return super()._webhook_verify(delivery)
         try:
             signatures.verify(
-                body,
-                headers.get(signatures.SIGNATURE_HEADER),
+                delivery.body,
+                delivery.headers.get(signatures.SIGNATURE_HEADER),
                 self._webhook_secrets(),
                 now=time.time(),
                 tolerance=self.timestamp_tolerance,
@@ -113,22 +120,26 @@ class IntegrationBackend(models.Model):
         except signatures.StripeSignatureError as exc:
             raise SignatureError(str(exc)) from None
 
-    def _stripe_parse(self, headers, body):
+    def _webhook_parse(self, delivery):
+        if self.kind != "stripe":
+            return super()._webhook_parse(delivery)
         try:
-            envelope, _event = mapping.read_event(body)
+            envelope, _event = mapping.read_event(delivery.body)
         except mapping.StripePayloadError as exc:
             raise PayloadError(str(exc)) from None
-        return (
+        return [
             Envelope(
                 external_event_id=envelope.event_id,
                 event_type=envelope.event_type,
                 entity_key=envelope.entity_key,
                 occurred_at=envelope.created,
-            ),
-            body.decode(),
-        )
+                payload=delivery.body.decode(),
+            )
+        ]
 
-    def _stripe_handle(self, event):
+    def _handle_event(self, event):
+        if self.kind != "stripe":
+            return super()._handle_event(event)
         payload = event._payload_json()
         obj = ((payload or {}).get("data") or {}).get("object")
         if not isinstance(obj, dict):
@@ -145,22 +156,14 @@ class IntegrationBackend(models.Model):
                     env=dict(self._fields["environment"]._description_selection(self.env))[self.environment],
                 )
             )
-        event_type = event.event_type
+        handler = self._stripe_event_handlers().get(event.event_type)
+        if handler is None:
+            event._note_result(
+                self.env._("Nothing to do: %s is not booked by this connector.", event.event_type)
+            )
+            return None
         try:
-            if event_type in PAYMENT_EVENTS:
-                return self._stripe_payment(event, obj)
-            if event_type in REFUND_EVENTS:
-                return self._stripe_refunds(event, obj)
-            if event_type in DISPUTE_EVENTS:
-                return self._stripe_dispute(event, obj)
-            if event_type in PAYOUT_EVENTS:
-                return self._stripe_payout(event, obj)
-            if event_type in CUSTOMER_EVENTS:
-                return self._stripe_customer(event, obj)
-            if event_type in INVOICE_EVENTS:
-                return self._stripe_billing_invoice(event, obj)
-            if event_type in SUBSCRIPTION_EVENTS:
-                return self._stripe_subscription(event, obj)
+            return handler(event, obj)
         except mapping.StripePayloadError as exc:
             raise PayloadError(self.env._("The Stripe object cannot be read: %s", exc)) from None
         except TransientHttpError as exc:
@@ -173,8 +176,21 @@ class IntegrationBackend(models.Model):
                     "Stripe refused a request (HTTP %(status)s): %(body)s", status=exc.status, body=exc.body
                 )
             ) from None
-        event._note_result(self.env._("Nothing to do: %s is not booked by this connector.", event_type))
-        return None
+
+    def _stripe_event_handlers(self):
+        """Stripe event type -> the method that books it."""
+        handlers = {}
+        for event_types, handler in (
+            (PAYMENT_EVENTS, self._stripe_payment),
+            (REFUND_EVENTS, self._stripe_refunds),
+            (DISPUTE_EVENTS, self._stripe_dispute),
+            (PAYOUT_EVENTS, self._stripe_payout),
+            (CUSTOMER_EVENTS, self._stripe_customer),
+            (INVOICE_EVENTS, self._stripe_billing_invoice),
+            (SUBSCRIPTION_EVENTS, self._stripe_subscription),
+        ):
+            handlers.update(dict.fromkeys(event_types, handler))
+        return handlers
 
     # ------------------------------------------------------------------ helpers
     def _stripe_client(self, correlation_id=None):
@@ -338,11 +354,19 @@ class IntegrationBackend(models.Model):
         documents.matched_payment_ids += payment
 
     # ------------------------------------------------------------------ outbound
-    def _stripe_send(self, message):
-        if message.operation == "refund.create":
-            return self._stripe_send_refund(message)
-        if message.operation != "payment_link.create":
+    def _send_outbound(self, message):
+        if self.kind != "stripe":
+            return super()._send_outbound(message)
+        senders = {
+            "payment_link.create": self._stripe_send_payment_link,
+            "refund.create": self._stripe_send_refund,
+        }
+        sender = senders.get(message.operation)
+        if sender is None:
             raise PermanentError(self.env._("Stripe backends do not send %s messages.", message.operation))
+        return sender(message)
+
+    def _stripe_send_payment_link(self, message):
         payload = json.loads(message.payload)
         invoice = self.env["account.move"].browse(message.res_id).exists()
         client = self._stripe_client(message.correlation_id)

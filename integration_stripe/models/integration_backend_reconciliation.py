@@ -12,9 +12,11 @@ class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
     # ------------------------------------------------------------------ reconciliation
-    def _stripe_reconcile(self, run):
+    def _reconcile_period(self, run):
         """Balance transactions created in the run's window (paginated) against what Odoo
         booked through external IDs. A line's payload is the event that books it on replay."""
+        if self.kind != "stripe":
+            return super()._reconcile_period(run)
         window = {
             "created[gte]": int(run.date_from.replace(tzinfo=UTC).timestamp()),
             "created[lte]": int(run.date_to.replace(tzinfo=UTC).timestamp()),

@@ -5,5 +5,5 @@
     "category": "Hidden",
     "author": "Integration Suite",
     "license": "LGPL-3",
-    "depends": ["integration_core"],
+    "depends": ["integration_webhook"],
 }

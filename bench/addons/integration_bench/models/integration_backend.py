@@ -8,11 +8,18 @@ class IntegrationBackend(models.Model):
         selection_add=[("bench_noop", "Benchmark (no-op)")], ondelete={"bench_noop": "cascade"}
     )
 
-    def _bench_noop_verify(self, headers, body):
-        return self._generic_hmac_verify(headers, body)
+    # Deliveries are signed and read like the generic kind's; events do nothing.
+    def _webhook_verify(self, delivery):
+        if self.kind != "bench_noop":
+            return super()._webhook_verify(delivery)
+        return self._generic_verify_signature(delivery)
 
-    def _bench_noop_parse(self, headers, body):
-        return self._generic_hmac_parse(headers, body)
+    def _webhook_parse(self, delivery):
+        if self.kind != "bench_noop":
+            return super()._webhook_parse(delivery)
+        return self._generic_read_envelopes(delivery)
 
-    def _bench_noop_handle(self, event):
+    def _handle_event(self, event):
+        if self.kind != "bench_noop":
+            return super()._handle_event(event)
         return None

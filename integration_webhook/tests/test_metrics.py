@@ -1,6 +1,6 @@
+from odoo.addons.integration_core.lib.prometheus import render
 from odoo.tests import TransactionCase, tagged
 
-from ..lib.prometheus import render
 from .common import IntegrationCaseMixin, contact_event
 
 

@@ -1,5 +1,6 @@
 from odoo import models
 
+# The contact fields the signed-webhook kind pushes back.
 PUSHED_FIELDS = {"name", "email", "phone"}
 
 
@@ -10,5 +11,5 @@ class ResPartner(models.Model):
         result = super().write(vals)
         # Changes made in Odoo to contacts Odoo owns go out; changes that came in do not echo.
         if PUSHED_FIELDS & set(vals) and not self.env.context.get("integration_inbound"):
-            self.env["integration.outbound"]._push_contacts(self)
+            self.env["integration.backend"]._generic_push_partners(self)
         return result

@@ -8,12 +8,12 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 from odoo import api, fields, sql_db
+from odoo.addons.integration_core.exceptions import RetryableError
+from odoo.addons.integration_core.models import integration_queue_mixin as queue_mixin
+from odoo.addons.integration_core.tools import cron_waker
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from ..exceptions import RetryableError
-from ..models import integration_queue_mixin as queue_mixin
-from ..tools import cron_waker
 from .common import IntegrationCaseMixin, contact_event
 
 
@@ -100,7 +100,7 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
 
         with patch.object(
             type(self.backend),
-            "_generic_hmac_handle",
+            "_generic_contact_sync",
             side_effect=RetryableError("vendor down", retry_after=120),
         ):
             self._process_events()
@@ -120,7 +120,7 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
     @mute_logger("odoo.addons.integration_core.models.integration_event")
     def test_unexpected_error_retries_then_fails_with_traceback(self):
         event = self._ingest(self.backend, contact_event("evt_boom", "C-6"))
-        with patch.object(type(self.backend), "_generic_hmac_handle", side_effect=ZeroDivisionError("boom")):
+        with patch.object(type(self.backend), "_generic_contact_sync", side_effect=ZeroDivisionError("boom")):
             for _attempt in range(3):
                 event.next_attempt_at = fields.Datetime.now()
                 self._process_events()
@@ -250,7 +250,7 @@ class TestParallelWorkers(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDelayedWakeUp(TransactionCase):
+class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
     """A retry due in a few seconds wakes the cron workers then, not at their next minute."""
 
     def test_the_earliest_wake_up_wins_and_far_ones_are_left_to_odoo(self):
@@ -265,7 +265,7 @@ class TestDelayedWakeUp(TransactionCase):
         self.assertEqual(fired, ["db_a"])
 
     def test_a_scheduled_retry_asks_for_a_wake_up_after_commit(self):
-        backend = self.env["integration.backend"].create({"name": "Wake", "state": "active"})
+        backend = self._make_backend(name="Wake")
         event = self.env["integration.event"].create(
             {"backend_id": backend.id, "external_event_id": "evt_wake", "event_type": "contact.updated"}
         )

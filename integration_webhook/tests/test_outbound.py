@@ -6,10 +6,10 @@ import requests
 import responses
 from freezegun import freeze_time
 from odoo import fields
+from odoo.addons.integration_core.lib.signatures import hmac_sha256
+from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.tests import TransactionCase, tagged
 
-from ..lib.signatures import hmac_sha256
-from ..models.integration_backend import _RATE_LIMITERS
 from .common import SECRET, IntegrationCaseMixin, VendorHostsMixin, contact_event
 
 PUSH_HOST = "crm.example.com"

@@ -1,0 +1,1 @@
+from . import integration_backend, integration_backend_reconciliation, res_partner
