@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from integration_core.lib.http_client import VendorHttpError
+from ._core import VendorHttpError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_PATH = "/services/oauth2/token"

@@ -14,8 +14,7 @@ from urllib.parse import quote
 
 import requests
 
-from integration_core.lib.http_client import ApiClient, TransientHttpError, VendorHttpError
-
+from ._core import ApiClient, TransientHttpError, VendorHttpError
 from .limits import parse_limit_info
 from .schemas import ApiError, QueryPage, SaveResult
 
@@ -43,19 +42,28 @@ def _has_code(exc, code):
 
 
 class SalesforceClient:
-    def __init__(self, instance_url, api_version, token_provider, *, on_usage=None, on_call=None,
-                 session=None, timeout=None):  # fmt: skip
+    def __init__(
+        self,
+        instance_url,
+        api_version,
+        token_provider,
+        *,
+        on_usage=None,
+        on_call=None,
+        session=None,
+        timeout=None,
+    ):
         """`token_provider(force_refresh: bool) -> str` returns the access token (cached by the
         caller); `on_usage(ApiUsage)` receives every response's `Sforce-Limit-Info`."""
         self.api_version = api_version or DEFAULT_API_VERSION
         self.token_provider = token_provider
         self.on_usage = on_usage
         self.last_response = None
-        session = session or requests.Session()
-        session.hooks["response"].append(self._read_limit_info)
+        session = session or requests.Session()  # may be shared: hooks go on each request
         kwargs = {"timeout": timeout} if timeout else {}
-        self.api = ApiClient(instance_url, on_call=on_call, session=session, idempotency_header=None,
-                             **kwargs)  # fmt: skip
+        self.api = ApiClient(
+            instance_url, on_call=on_call, session=session, idempotency_header=None, **kwargs
+        )
 
     def _read_limit_info(self, response, *args, **kwargs):
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
@@ -75,7 +83,9 @@ class SalesforceClient:
             token = self.token_provider(refreshed)
             headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
             try:
-                self.last_response = self.api.request(method, path, headers=headers, **kwargs)
+                self.last_response = self.api.request(
+                    method, path, headers=headers, hooks={"response": [self._read_limit_info]}, **kwargs
+                )
                 return self.last_response
             except VendorHttpError as exc:
                 if exc.status == 401 and not refreshed and _has_code(exc, "INVALID_SESSION_ID"):

@@ -14,9 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 # Fields that change on every save and say nothing about the business content.
 SYSTEM_FIELDS = frozenset(
-    {"attributes", "SystemModstamp", "LastModifiedDate", "LastModifiedById", "LastViewedDate",
-     "LastReferencedDate", "LastActivityDate"}
-)  # fmt: skip
+    {
+        "attributes",
+        "SystemModstamp",
+        "LastModifiedDate",
+        "LastModifiedById",
+        "LastViewedDate",
+        "LastReferencedDate",
+        "LastActivityDate",
+    }
+)
 
 
 class QuoteMappingError(ValueError):
@@ -148,9 +155,11 @@ def opportunity_order_lines(opportunity) -> list[OrderLine]:
     items = sorted(opportunity.line_items, key=lambda item: (item.sort_order or 0, item.id))
     for sequence, item in enumerate(items, start=1):
         discount = item.discount or Decimal(0)
-        subtotal = to_cent(item.total_price) if item.total_price is not None else to_cent(
-            item.unit_price * item.quantity * (1 - discount / 100)
-        )  # fmt: skip
+        subtotal = (
+            to_cent(item.total_price)
+            if item.total_price is not None
+            else to_cent(item.unit_price * item.quantity * (1 - discount / 100))
+        )
         terms = _price_terms(item.quantity, item.unit_price, discount, subtotal, None)
         if terms is None:
             raise QuoteMappingError(

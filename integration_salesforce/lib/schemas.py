@@ -5,7 +5,7 @@ Outbound Message (text values): pydantic's lax mode turns "true", "1200.00" and
 "2026-01-01" into bool, Decimal and date. Field names are business words; the aliases are
 the Salesforce API names. Unknown fields are ignored."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,6 +19,14 @@ class SalesforceRecord(BaseModel):
     last_modified_date: datetime | None = Field(None, alias="LastModifiedDate")
     last_modified_by_id: str | None = Field(None, alias="LastModifiedById")
     is_deleted: bool = Field(False, alias="IsDeleted")
+
+    @field_validator("system_modstamp", "last_modified_date")
+    @classmethod
+    def _naive_utc(cls, value):
+        # Odoo stores naive UTC datetimes.
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
 
     @property
     def version(self):

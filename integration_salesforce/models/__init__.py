@@ -1,9 +1,13 @@
-from . import integration_backend
-from . import integration_backend_partners
-from . import integration_backend_orders
-from . import integration_backend_writeback
-from . import integration_backend_reconciliation
-from . import integration_salesforce_order_change
-from . import sale_order
-from . import sale_order_line
-from . import account_move
+from . import (
+    account_move,
+    integration_backend,
+    integration_backend_orders,
+    integration_backend_partners,
+    integration_backend_reconciliation,
+    integration_backend_writeback,
+    integration_event,
+    integration_outbound,
+    integration_salesforce_order_change,
+    sale_order,
+    sale_order_line,
+)

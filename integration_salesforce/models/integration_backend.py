@@ -19,6 +19,7 @@ from odoo.addons.integration_core.exceptions import (
 )
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.http_client import ApiClient
+from odoo.addons.integration_core.lib.timeparse import TimeError, to_utc
 from odoo.exceptions import UserError, ValidationError
 
 from ..const import (
@@ -168,21 +169,24 @@ class IntegrationBackend(models.Model):
                 "action_id": message.action_id,
                 "values": notification.values,
             }
-            envelopes.append(self._salesforce_envelope(notification.sobject_type, notification.values,
-                                                       notification.notification_id, payload))  # fmt: skip
+            envelopes.append(
+                self._salesforce_envelope(
+                    notification.sobject_type, notification.values, notification.notification_id, payload
+                )
+            )
         return envelopes
 
     def _salesforce_envelope(self, sobject, values, event_id, payload):
-        version = values.get("SystemModstamp") or values.get("LastModifiedDate")
         try:
+            version = to_utc(values.get("SystemModstamp") or values.get("LastModifiedDate"))
             return Envelope(
                 external_event_id=event_id,
                 event_type=sobject,
                 entity_key=_entity_key(sobject, values),
-                occurred_at=version or None,
+                occurred_at=version,
                 payload=json.dumps(payload, sort_keys=True),
             )
-        except ValueError as exc:
+        except (TimeError, ValueError) as exc:
             raise PayloadError(f"{sobject} {values.get('Id')}: {str(exc).splitlines()[0]}") from None
 
     def _webhook_response(self, new_count, duplicate_count):
@@ -213,8 +217,7 @@ class IntegrationBackend(models.Model):
         try:
             return handler(event, payload)
         except RequestLimitExceeded as exc:
-            self._salesforce_pause(exc.retry_after)
-            raise RetryableError(exc.args[0], retry_after=exc.retry_after) from None
+            raise self._salesforce_limit_error(exc) from None
         except auth.AuthError as exc:
             raise PermanentError(
                 self.env._("%s. Fix the OAuth settings of the backend, then Retry.", exc)
@@ -260,11 +263,14 @@ class IntegrationBackend(models.Model):
             return backend.salesforce_access_token
         if backend.salesforce_auth_flow == "client_credentials":
             token = auth.token_by_client_credentials(
-                ApiClient(backend.salesforce_instance_url, on_call=self._api_client("").on_call,
-                          session=self._http_session()),
+                ApiClient(
+                    backend.salesforce_instance_url,
+                    on_call=self._api_client("").on_call,
+                    session=self._http_session(),
+                ),
                 backend.salesforce_consumer_key or "",
                 backend.salesforce_consumer_secret or "",
-            )  # fmt: skip
+            )
         else:
             if not (
                 backend.salesforce_consumer_key
@@ -318,13 +324,22 @@ class IntegrationBackend(models.Model):
         if usage.over_share(self.salesforce_api_share or 100):
             raise RetryableError(
                 self.env._(
-                    "%(used)s of %(max)s daily API requests used: over this connector's share (%(share)s %%).",
+                    "%(used)s of %(max)s daily API requests used: over this connector's share "
+                    "(%(share)s %%).",
                     used=usage.used,
                     max=usage.max,
                     share=self.salesforce_api_share,
                 ),
                 retry_after=3600,
             )
+
+    def _salesforce_limit_error(self, exc):
+        """The error a handler or sender raises on REQUEST_LIMIT_EXCEEDED: retry later, and
+        pause the backend. The pause is written after the savepoint (see `_after_outcome` of
+        the two queues), which rolls back everything the handler wrote."""
+        error = RetryableError(exc.args[0], retry_after=exc.retry_after)
+        error.salesforce_pause_seconds = exc.retry_after
+        return error
 
     def _salesforce_pause(self, seconds):
         self.sudo().salesforce_paused_until = fields.Datetime.now() + timedelta(seconds=seconds or 3600)

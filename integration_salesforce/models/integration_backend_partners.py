@@ -28,7 +28,8 @@ class IntegrationBackend(models.Model):
         if payload.get("complete"):
             return values
         record_id = values.get("Id")
-        soql = f"SELECT {fields_text}{', ' + extra if extra else ''} FROM {sobject} WHERE Id = '{_soql_id(record_id)}'"
+        selected = f"{fields_text}, {extra}" if extra else fields_text
+        soql = f"SELECT {selected} FROM {sobject} WHERE Id = '{_soql_id(record_id)}'"
         records = list(self._salesforce_client().query_all(soql))
         if not records:
             raise PayloadError(
@@ -41,9 +42,13 @@ class IntegrationBackend(models.Model):
             return model.model_validate(values)
         except ValidationError as exc:
             raise PayloadError(
-                self.env._("Salesforce %(type)s %(id)s cannot be read: %(error)s",
-                           type=model.__name__, id=values.get("Id"), error=str(exc).splitlines()[:3])
-            ) from None  # fmt: skip
+                self.env._(
+                    "Salesforce %(type)s %(id)s cannot be read: %(error)s",
+                    type=model.__name__,
+                    id=values.get("Id"),
+                    error=str(exc).splitlines()[:3],
+                )
+            ) from None
 
     # ---------------------------------------------------------------- accounts
     def _salesforce_account_event(self, event, payload):
@@ -78,9 +83,13 @@ class IntegrationBackend(models.Model):
             delivery = partner.child_ids.filtered(lambda child: child.type == "delivery")[:1]
             self._write_or_create(
                 delivery or self.env["res.partner"],
-                {"type": "delivery", "parent_id": partner.id, "name": account.name,
-                 **self._salesforce_address_values(shipping)},
-            )  # fmt: skip
+                {
+                    "type": "delivery",
+                    "parent_id": partner.id,
+                    "name": account.name,
+                    **self._salesforce_address_values(shipping),
+                },
+            )
         binder._bind(self, partner, key, account.version)
         return partner
 

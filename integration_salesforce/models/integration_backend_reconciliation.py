@@ -29,8 +29,13 @@ class IntegrationBackend(models.Model):
         opportunity_fields = self._salesforce_opportunity_fields() + (f", {extra}" if extra else "")
         queries.append((OPPORTUNITY, f"SELECT {opportunity_fields} FROM Opportunity {where}"))
         if self.salesforce_cpq:
-            queries.append((QUOTE, f"SELECT {QUOTE_FIELDS} FROM SBQQ__Quote__c WHERE SBQQ__Primary__c = true "
-                                   f"AND SystemModstamp > {soql_time(since)} ORDER BY SystemModstamp"))  # fmt: skip
+            queries.append(
+                (
+                    QUOTE,
+                    f"SELECT {QUOTE_FIELDS} FROM SBQQ__Quote__c WHERE SBQQ__Primary__c = true "
+                    f"AND SystemModstamp > {soql_time(since)} ORDER BY SystemModstamp",
+                )
+            )
         return queries
 
     def _pull_changes(self):
@@ -92,16 +97,24 @@ class IntegrationBackend(models.Model):
             amount = record.get("Amount")
             if amount is not None and order.currency_id.compare_amounts(order.amount_untaxed, float(amount)):
                 drifts.append(
-                    {"issue": "differs", "remote_value": f"Amount {amount}",
-                     "odoo_value": f"untaxed {order.amount_untaxed}", **common}
-                )  # fmt: skip
+                    {
+                        "issue": "differs",
+                        "remote_value": f"Amount {amount}",
+                        "odoo_value": f"untaxed {order.amount_untaxed}",
+                        **common,
+                    }
+                )
                 continue
             expected = order._salesforce_status()["status"]
             if status_field and record.get(status_field) != expected:
                 drifts.append(
-                    {"issue": "differs", "remote_value": f"{status_field} = {record.get(status_field)}",
-                     "odoo_value": f"status {expected} (not written back)", **common}
-                )  # fmt: skip
+                    {
+                        "issue": "differs",
+                        "remote_value": f"{status_field} = {record.get(status_field)}",
+                        "odoo_value": f"status {expected} (not written back)",
+                        **common,
+                    }
+                )
         run.checked_count = checked
         return drifts
 
@@ -129,8 +142,11 @@ class IntegrationBackend(models.Model):
             ("received_at", "<", cutoff),
         ]
         outbound = self.env["integration.outbound"].sudo()
-        failing = [("backend_id", "=", self.id), ("operation", "=", "opportunity.status"),
-                   ("state", "in", ["failed", "dead", "retry"])]  # fmt: skip
+        failing = [
+            ("backend_id", "=", self.id),
+            ("operation", "=", "opportunity.status"),
+            ("state", "in", ["failed", "dead", "retry"]),
+        ]
         changes = self.env["integration.salesforce.order.change"].sudo()
         open_changes = [("backend_id", "=", self.id), ("state", "=", "open")]
         usage = self._salesforce_usage()
@@ -166,7 +182,7 @@ class IntegrationBackend(models.Model):
                     share=self.salesforce_api_share,
                     used=usage.used,
                     max=usage.max,
-                ),  # fmt: skip
+                ),
                 "count": int(over),
                 "threshold": 0,
                 "action": {"res_model": self._name, "domain": [("id", "=", self.id)]},

@@ -5,12 +5,15 @@ call, one result per record, so one bad record fails alone."""
 import json
 
 from odoo import fields, models
-from odoo.addons.integration_core.exceptions import PermanentError, RetryableError
+from odoo.addons.integration_core.exceptions import PermanentError
 from odoo.tools import SQL
 
 from ..const import WRITEBACK_OPERATION
 from ..lib.client import COLLECTION_LIMIT, RequestLimitExceeded
 from .integration_backend_partners import sf_key
+
+# message id -> [(companion id, SaveResult)] of the call it just made (see integration_outbound.py)
+COMPANION_RESULTS = {}
 
 
 class IntegrationBackend(models.Model):
@@ -55,20 +58,35 @@ class IntegrationBackend(models.Model):
         try:
             response_results = client.update_records("Opportunity", records)
         except RequestLimitExceeded as exc:
-            self._salesforce_pause(exc.retry_after)
-            raise RetryableError(exc.args[0], retry_after=exc.retry_after) from None
+            raise self._salesforce_limit_error(exc) from None
         by_opportunity = dict(zip(latest, response_results, strict=True))
-        for companion in companions:
-            result = by_opportunity[self._salesforce_message_record(companion)["Id"]]
-            if result.success:
-                companion.write({"state": "done", "done_at": fields.Datetime.now(), "lease_until": False,
-                                 "response_status": 200, "error_class": False, "error_message": False})  # fmt: skip
-            else:
-                companion._fail("permanent", self._salesforce_refusal(result))
+        # Recorded after the savepoint: the call went out whatever this message's own result.
+        COMPANION_RESULTS[(self.env.cr.dbname, message.id)] = [
+            (companion.id, by_opportunity[self._salesforce_message_record(companion)["Id"]])
+            for companion in companions
+        ]
         own = by_opportunity[self._salesforce_message_record(message)["Id"]]
         if not own.success:
             raise PermanentError(self._salesforce_refusal(own))
         return client.last_response
+
+    def _salesforce_record_companions(self, message):
+        """Write the outcome of the messages that went along with `message`'s call."""
+        for companion_id, result in COMPANION_RESULTS.pop((self.env.cr.dbname, message.id), []):
+            companion = message.browse(companion_id)
+            if result.success:
+                companion.write(
+                    {
+                        "state": "done",
+                        "done_at": fields.Datetime.now(),
+                        "lease_until": False,
+                        "response_status": 200,
+                        "error_class": False,
+                        "error_message": False,
+                    }
+                )
+            else:
+                companion._fail("permanent", self._salesforce_refusal(result))
 
     def _salesforce_refusal(self, result):
         return self.env._(
@@ -90,7 +108,7 @@ class IntegrationBackend(models.Model):
                 """
                 SELECT id FROM integration_outbound
                  WHERE backend_id = %s AND operation = %s AND id != %s
-                   AND state IN ('pending', 'retry') AND next_attempt_at <= now() at time zone 'utc'
+                   AND state IN ('pending', 'retry') AND next_attempt_at <= %s
                  ORDER BY id
                  LIMIT %s
                  FOR UPDATE SKIP LOCKED
@@ -98,6 +116,7 @@ class IntegrationBackend(models.Model):
                 self.id,
                 WRITEBACK_OPERATION,
                 message.id,
+                fields.Datetime.now(),
                 COLLECTION_LIMIT - 1,
             )
         )

@@ -1,4 +1,1 @@
-from . import test_webhook
-from . import test_orders
-from . import test_writeback
-from . import test_partners_pull
+from . import test_orders, test_partners_pull, test_webhook, test_writeback

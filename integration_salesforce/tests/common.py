@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import responses
 from lxml import etree
-
 from odoo import Command
 from odoo.addons.integration_core.tests.common import IntegrationCaseMixin, VendorHostsMixin
 
@@ -93,8 +92,13 @@ class FakeOrg:
         for record in body["records"]:
             code = self.patch_errors.get(record["Id"])
             if code:
-                results.append({"id": record["Id"], "success": False,
-                                "errors": [{"statusCode": code, "errorCode": code, "message": "refused"}]})  # fmt: skip
+                results.append(
+                    {
+                        "id": record["Id"],
+                        "success": False,
+                        "errors": [{"statusCode": code, "errorCode": code, "message": "refused"}],
+                    }
+                )
             else:
                 results.append({"id": record["Id"], "success": True, "errors": []})
         return 200, LIMIT_HEADERS, json.dumps(results)
@@ -135,43 +139,85 @@ class SalesforceCaseMixin(VendorHostsMixin, IntegrationCaseMixin):
     def setUp(self):
         super().setUp()
         self.org = FakeOrg()
-        self.org.put("Account", {
-            "Id": ACCOUNT, "Name": "United Oil & Gas Corp.", "BillingStreet": "1 Market St",
-            "BillingCity": "San Francisco", "BillingPostalCode": "94105", "BillingCountry": "US",
-            "ShippingStreet": "2 Harbor Rd", "ShippingCity": "Oakland", "ShippingCountry": "US",
-            "SystemModstamp": "2026-11-01T08:00:00.000+0000", "LastModifiedById": "005Q000000Human1AAA",
-        })  # fmt: skip
+        self.org.put(
+            "Account",
+            {
+                "Id": ACCOUNT,
+                "Name": "United Oil & Gas Corp.",
+                "BillingStreet": "1 Market St",
+                "BillingCity": "San Francisco",
+                "BillingPostalCode": "94105",
+                "BillingCountry": "US",
+                "ShippingStreet": "2 Harbor Rd",
+                "ShippingCity": "Oakland",
+                "ShippingCountry": "US",
+                "SystemModstamp": "2026-11-01T08:00:00.000+0000",
+                "LastModifiedById": "005Q000000Human1AAA",
+            },
+        )
 
     def _won_opportunity(self, lines, net_amount, modstamp="2026-11-30T10:00:00.000+0000", **values):
-        self.org.put("SBQQ__Quote__c", {
-            "Id": QUOTE, "Name": "Q-00042", "SBQQ__Primary__c": True, "SBQQ__Status__c": "Approved",
-            "SBQQ__Type__c": "Quote", "SBQQ__Opportunity2__c": OPP, "SBQQ__Account__c": ACCOUNT,
-            "SBQQ__NetAmount__c": net_amount, "SystemModstamp": modstamp,
-            "SBQQ__LineItems__r": {"totalSize": len(lines), "done": True, "records": lines},
-            **values.pop("quote", {}),
-        })  # fmt: skip
-        self.org.put("Opportunity", {
-            "Id": OPP, "Name": "United Oil - 120 seats", "AccountId": ACCOUNT, "StageName": "Closed Won",
-            "IsWon": True, "IsClosed": True, "Amount": net_amount, "SBQQ__PrimaryQuote__c": QUOTE,
-            "SystemModstamp": modstamp, "LastModifiedById": "005Q000000Human1AAA", **values,
-        })  # fmt: skip
+        self.org.put(
+            "SBQQ__Quote__c",
+            {
+                "Id": QUOTE,
+                "Name": "Q-00042",
+                "SBQQ__Primary__c": True,
+                "SBQQ__Status__c": "Approved",
+                "SBQQ__Type__c": "Quote",
+                "SBQQ__Opportunity2__c": OPP,
+                "SBQQ__Account__c": ACCOUNT,
+                "SBQQ__NetAmount__c": net_amount,
+                "SystemModstamp": modstamp,
+                "SBQQ__LineItems__r": {"totalSize": len(lines), "done": True, "records": lines},
+                **values.pop("quote", {}),
+            },
+        )
+        self.org.put(
+            "Opportunity",
+            {
+                "Id": OPP,
+                "Name": "United Oil - 120 seats",
+                "AccountId": ACCOUNT,
+                "StageName": "Closed Won",
+                "IsWon": True,
+                "IsClosed": True,
+                "Amount": net_amount,
+                "SBQQ__PrimaryQuote__c": QUOTE,
+                "SystemModstamp": modstamp,
+                "LastModifiedById": "005Q000000Human1AAA",
+                **values,
+            },
+        )
 
     def _deliver_soap(self, notifications, rsps=None):
         """Store an Outbound Message as the route does (parse, one event per notification)."""
         from odoo.addons.integration_core.lib.delivery import Delivery
 
         delivery = Delivery(
-            headers={"Content-Type": "text/xml"}, body=outbound_message(notifications), query={},
+            headers={"Content-Type": "text/xml"},
+            body=outbound_message(notifications),
+            query={},
             remote_addr="127.0.0.1",
-        )  # fmt: skip
+        )
         self.backend._webhook_verify(delivery)
         events = self.env["integration.event"]
-        ids = [events._ingest(self.backend, envelope, envelope.payload, {}, "test-correlation")[0]
-               for envelope in self.backend._webhook_parse(delivery)]  # fmt: skip
+        ids = [
+            events._ingest(self.backend, envelope, envelope.payload, {}, "test-correlation")[0]
+            for envelope in self.backend._webhook_parse(delivery)
+        ]
         return events.browse(ids)
 
     def _opp_notification(self, notification_id, modstamp="2026-11-30T10:00:00.000+0000", **values):
-        return (notification_id, "Opportunity", {"Id": OPP, "AccountId": ACCOUNT, "SystemModstamp": modstamp, **values})
+        return (
+            notification_id,
+            "Opportunity",
+            {"Id": OPP, "AccountId": ACCOUNT, "SystemModstamp": modstamp, **values},
+        )
 
     def _order(self):
         return self.env["sale.order"].search([("salesforce_opportunity_id", "=", OPP)])
+
+    def _why(self, event):
+        """What went wrong with an event, for a failing assertion."""
+        return f"{event.error_message}\n{event.error_traceback or ''}"

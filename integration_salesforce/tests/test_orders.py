@@ -6,7 +6,6 @@ import json
 import re
 
 import responses
-
 from odoo.tests import TransactionCase, tagged
 
 from .common import ACCOUNT, DATA, INSTANCE, INTEGRATION_USER, OPP, QUOTE, SalesforceCaseMixin, quote_line
@@ -15,13 +14,27 @@ from .common import ACCOUNT, DATA, INSTANCE, INTEGRATION_USER, OPP, QUOTE, Sales
 def bundle_lines():
     return [
         quote_line("a0yQ0000000L1AAA", 1, "BUNDLE", 1, 1000.00, SBQQ__Bundle__c=True),
-        quote_line("a0yQ0000000L2AAA", 2, "LAPTOP", 2, 0, net_price=0, SBQQ__RequiredBy__c="a0yQ0000000L1AAA"),
-        quote_line("a0yQ0000000L3AAA", 3, "DOCK", 2, 239.98, net_price=119.99,
-                   SBQQ__RequiredBy__c="a0yQ0000000L1AAA"),
-        quote_line("a0yQ0000000L4AAA", 4, "LIC", 120, 129600.00, net_price=1080.00, SBQQ__ListPrice__c=1200.00,
-                   SBQQ__Discount__c=10, SBQQ__SubscriptionPricing__c="Fixed Price", SBQQ__SubscriptionTerm__c=12,
-                   SBQQ__StartDate__c="2027-01-01", SBQQ__EndDate__c="2027-12-31"),
-    ]  # fmt: skip
+        quote_line(
+            "a0yQ0000000L2AAA", 2, "LAPTOP", 2, 0, net_price=0, SBQQ__RequiredBy__c="a0yQ0000000L1AAA"
+        ),
+        quote_line(
+            "a0yQ0000000L3AAA", 3, "DOCK", 2, 239.98, net_price=119.99, SBQQ__RequiredBy__c="a0yQ0000000L1AAA"
+        ),
+        quote_line(
+            "a0yQ0000000L4AAA",
+            4,
+            "LIC",
+            120,
+            129600.00,
+            net_price=1080.00,
+            SBQQ__ListPrice__c=1200.00,
+            SBQQ__Discount__c=10,
+            SBQQ__SubscriptionPricing__c="Fixed Price",
+            SBQQ__SubscriptionTerm__c=12,
+            SBQQ__StartDate__c="2027-01-01",
+            SBQQ__EndDate__c="2027-12-31",
+        ),
+    ]
 
 
 @tagged("post_install", "-at_install")
@@ -47,7 +60,7 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
     def test_won_opportunity_with_cpq_quote_gives_one_confirmed_order_to_the_cent(self):
         self._won_opportunity(bundle_lines(), 130839.98)
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
-        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.state, "done", self._why(event))
         order = self._order()
         self.assertEqual(len(order), 1)
         self.assertEqual(order.state, "sale")  # the gate let it through
@@ -59,10 +72,17 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         laptop = order.order_line.filtered(lambda line: line.product_id.default_code == "LAPTOP")
         self.assertEqual(laptop.salesforce_parent_key, "a0yQ0000000L1AAA")
         license_line = order.order_line.filtered(lambda line: line.product_id.default_code == "LIC")
-        self.assertRecordValues(license_line, [{
-            "price_unit": 1200.0, "discount": 10.0, "price_subtotal": 129600.0,
-            "salesforce_subscription_term": 12.0,
-        }])  # fmt: skip
+        self.assertRecordValues(
+            license_line,
+            [
+                {
+                    "price_unit": 1200.0,
+                    "discount": 10.0,
+                    "price_subtotal": 129600.0,
+                    "salesforce_subscription_term": 12.0,
+                }
+            ],
+        )
         self.assertEqual(str(license_line.salesforce_end_date), "2027-12-31")
         status = self.env["integration.outbound"].search([("backend_id", "=", self.backend.id)])
         self.assertEqual(len(status), 1)
@@ -73,7 +93,9 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         first = self._deliver_soap([self._opp_notification("04lQ00000001AAA")])
         again = self._deliver_soap([self._opp_notification("04lQ00000001AAA")])
         self.assertEqual(first, again)
-        later = self._deliver_soap([self._opp_notification("04lQ00000002AAA", "2026-11-30T10:05:00.000+0000")])
+        later = self._deliver_soap(
+            [self._opp_notification("04lQ00000002AAA", "2026-11-30T10:05:00.000+0000")]
+        )
         self._process(first | later)
         self.assertEqual((first | later).mapped("state"), ["done", "done"])
         self.assertEqual(len(self._order()), 1)
@@ -85,14 +107,27 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         order = self._order()
         self.assertEqual(order.state, "draft")
-        lines = [quote_line("a0yQ0000000L9AAA", 1, "LIC", 12, 14400.00),
-                 quote_line("a0yQ0000000LAAAA", 2, "SUPPORT", 1, 500.00)]  # fmt: skip
+        lines = [
+            quote_line("a0yQ0000000L9AAA", 1, "LIC", 12, 14400.00),
+            quote_line("a0yQ0000000LAAAA", 2, "SUPPORT", 1, 500.00),
+        ]
         self._won_opportunity(lines, 14900.00, "2026-11-30T11:00:00.000+0000")
-        [event] = self._process(self._deliver_soap([
-            ("04lQ00000003AAA", "SBQQ__Quote__c", {"Id": QUOTE, "SBQQ__Opportunity2__c": OPP,
-                                                  "SystemModstamp": "2026-11-30T11:00:00.000+0000"}),
-        ]))  # fmt: skip
-        self.assertEqual(event.state, "done", event.error_message)
+        [event] = self._process(
+            self._deliver_soap(
+                [
+                    (
+                        "04lQ00000003AAA",
+                        "SBQQ__Quote__c",
+                        {
+                            "Id": QUOTE,
+                            "SBQQ__Opportunity2__c": OPP,
+                            "SystemModstamp": "2026-11-30T11:00:00.000+0000",
+                        },
+                    ),
+                ]
+            )
+        )
+        self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(self._order(), order)
         self.assertEqual(order.amount_untaxed, 14900.00)
         note = order.message_ids.filtered(lambda m: "Updated from Salesforce" in (m.body or ""))
@@ -105,11 +140,13 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         order = self._order()
         self.assertEqual(order.state, "sale")
-        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 15, 18000.00)], 18000.00,
-                              "2026-11-30T12:00:00.000+0000")  # fmt: skip
-        [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000002AAA",
-                                                                           "2026-11-30T12:00:00.000+0000")]))  # fmt: skip
-        self.assertEqual(event.state, "done", event.error_message)
+        self._won_opportunity(
+            [quote_line("a0yQ0000000L9AAA", 1, "LIC", 15, 18000.00)], 18000.00, "2026-11-30T12:00:00.000+0000"
+        )
+        [event] = self._process(
+            self._deliver_soap([self._opp_notification("04lQ00000002AAA", "2026-11-30T12:00:00.000+0000")])
+        )
+        self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(order.amount_untaxed, 12000.00)  # nothing changed silently
         change = order.salesforce_change_ids
         self.assertRecordValues(change, [{"state": "open", "kind": "lines"}])
@@ -122,13 +159,24 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.assertEqual(change.state, "applied")
 
     def test_an_older_stage_change_arriving_late_is_skipped(self):
-        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00,
-                              "2026-11-30T12:00:00.000+0000")  # fmt: skip
-        newer = self._deliver_soap([self._opp_notification("04lQ00000009AAA", "2026-11-30T12:00:00.000+0000",
-                                                          StageName="Closed Won")])  # fmt: skip
+        self._won_opportunity(
+            [quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00, "2026-11-30T12:00:00.000+0000"
+        )
+        newer = self._deliver_soap(
+            [
+                self._opp_notification(
+                    "04lQ00000009AAA", "2026-11-30T12:00:00.000+0000", StageName="Closed Won"
+                )
+            ]
+        )
         self._process(newer)
-        older = self._deliver_soap([self._opp_notification("04lQ00000008AAA", "2026-11-30T09:00:00.000+0000",
-                                                          StageName="Negotiation")])  # fmt: skip
+        older = self._deliver_soap(
+            [
+                self._opp_notification(
+                    "04lQ00000008AAA", "2026-11-30T09:00:00.000+0000", StageName="Negotiation"
+                )
+            ]
+        )
         self._process(older)
         self.assertEqual(older.state, "done")
         self.assertIn("older than the version already applied", older.result_note)
@@ -141,7 +189,9 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.org.records["Opportunity"][OPP].update(
             IsWon=False, StageName="Closed Lost", SystemModstamp="2026-12-01T09:00:00.000+0000"
         )
-        self._process(self._deliver_soap([self._opp_notification("04lQ00000002AAA", "2026-12-01T09:00:00.000+0000")]))
+        self._process(
+            self._deliver_soap([self._opp_notification("04lQ00000002AAA", "2026-12-01T09:00:00.000+0000")])
+        )
         order = self._order()
         self.assertEqual(order.state, "cancel")
         self.assertTrue(order.message_ids.filtered(lambda m: "Closed Lost" in (m.body or "")))
@@ -153,21 +203,26 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.assertIn("Product code GPU-RACK (Product GPU-RACK) is not in Odoo", event.error_message)
         self.assertIn("then Retry", event.error_message)
         self.assertFalse(self._order())
-        self.env["product.product"].create({"name": "GPU rack", "default_code": "GPU-RACK", "type": "service"})
+        self.env["product.product"].create(
+            {"name": "GPU rack", "default_code": "GPU-RACK", "type": "service"}
+        )
         event.action_retry()
         self._process(event)
-        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(self._order().amount_untaxed, 5000.00)
 
     def test_quote_not_adding_up_is_a_visible_failure(self):
-        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 3, 100.00, net_price=33.333333)], 100.00)
+        self._won_opportunity(
+            [quote_line("a0yQ0000000L9AAA", 1, "LIC", 3, 100.00, net_price=33.333333)], 100.00
+        )
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         self.assertEqual(event.state, "failed")
         self.assertIn("cannot give the approved net total 100.00", event.error_message)
 
     def test_unapproved_primary_quote_waits(self):
-        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 1.00)], 1.00,
-                              quote={"SBQQ__Status__c": "In Review"})  # fmt: skip
+        self._won_opportunity(
+            [quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 1.00)], 1.00, quote={"SBQQ__Status__c": "In Review"}
+        )
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         self.assertEqual(event.state, "failed")
         self.assertIn("is In Review, not approved", event.error_message)
@@ -176,26 +231,62 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
         self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         order = self._order()
-        self.org.put("Contract", {"Id": "800Q0000000C1AAA", "SBQQ__Opportunity__c": OPP, "SBQQ__Quote__c": QUOTE})
+        self.org.put(
+            "Contract", {"Id": "800Q0000000C1AAA", "SBQQ__Opportunity__c": OPP, "SBQQ__Quote__c": QUOTE}
+        )
         amendment_opp, amendment_quote = "006Q000000AMENDAAA", "a0xQ0000000AMENDA"
-        self.org.put("SBQQ__Quote__c", {
-            "Id": amendment_quote, "Name": "Q-00050", "SBQQ__Status__c": "Approved", "SBQQ__Primary__c": True,
-            "SBQQ__Type__c": "Amendment", "SBQQ__MasterContract__c": "800Q0000000C1AAA",
-            "SBQQ__Opportunity2__c": amendment_opp, "SBQQ__NetAmount__c": 3000.00,
-            "SBQQ__LineItems__r": {"done": True, "records": [
-                quote_line("a0yQ0000000A1AAA", 1, "LIC", 15, 3000.00, net_price=1200.00, SBQQ__PriorQuantity__c=10),
-            ]},
-        })  # fmt: skip
-        self.org.put("Opportunity", {
-            "Id": amendment_opp, "Name": "Amendment for contract 00000100", "AccountId": ACCOUNT,
-            "StageName": "Closed Won", "IsWon": True, "IsClosed": True, "Amount": 3000.00,
-            "SBQQ__PrimaryQuote__c": amendment_quote, "SBQQ__AmendedContract__c": "800Q0000000C1AAA",
-            "SystemModstamp": "2026-12-01T10:00:00.000+0000",
-        })  # fmt: skip
-        notification = ("04lQ0000000AM1A", "Opportunity", {"Id": amendment_opp, "SystemModstamp": "2026-12-01T10:00:00.000+0000"})
+        self.org.put(
+            "SBQQ__Quote__c",
+            {
+                "Id": amendment_quote,
+                "Name": "Q-00050",
+                "SBQQ__Status__c": "Approved",
+                "SBQQ__Primary__c": True,
+                "SBQQ__Type__c": "Amendment",
+                "SBQQ__MasterContract__c": "800Q0000000C1AAA",
+                "SBQQ__Opportunity2__c": amendment_opp,
+                "SBQQ__NetAmount__c": 3000.00,
+                "SBQQ__LineItems__r": {
+                    "done": True,
+                    "records": [
+                        quote_line(
+                            "a0yQ0000000A1AAA",
+                            1,
+                            "LIC",
+                            15,
+                            3000.00,
+                            net_price=1200.00,
+                            SBQQ__PriorQuantity__c=10,
+                        ),
+                    ],
+                },
+            },
+        )
+        self.org.put(
+            "Opportunity",
+            {
+                "Id": amendment_opp,
+                "Name": "Amendment for contract 00000100",
+                "AccountId": ACCOUNT,
+                "StageName": "Closed Won",
+                "IsWon": True,
+                "IsClosed": True,
+                "Amount": 3000.00,
+                "SBQQ__PrimaryQuote__c": amendment_quote,
+                "SBQQ__AmendedContract__c": "800Q0000000C1AAA",
+                "SystemModstamp": "2026-12-01T10:00:00.000+0000",
+            },
+        )
+        notification = (
+            "04lQ0000000AM1A",
+            "Opportunity",
+            {"Id": amendment_opp, "SystemModstamp": "2026-12-01T10:00:00.000+0000"},
+        )
         [event] = self._process(self._deliver_soap([notification]))
-        self.assertEqual(event.state, "done", event.error_message)
-        self.assertEqual(self.env["sale.order"].search_count([("salesforce_backend_id", "=", self.backend.id)]), 1)
+        self.assertEqual(event.state, "done", self._why(event))
+        self.assertEqual(
+            self.env["sale.order"].search_count([("salesforce_backend_id", "=", self.backend.id)]), 1
+        )
         self.assertEqual(order.amount_untaxed, 15000.00)
         delta = order.order_line.filtered(lambda line: line.salesforce_line_key == "a0yQ0000000A1AAA")
         self.assertEqual((delta.product_uom_qty, delta.price_unit), (5.0, 600.0))
@@ -210,19 +301,38 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         original = self._order()
         self.org.put("Contract", {"Id": "800Q0000000C1AAA", "SBQQ__Opportunity__c": OPP})
         renewal_opp, renewal_quote = "006Q000000RENEWAAA", "a0xQ0000000RENEWA"
-        self.org.put("SBQQ__Quote__c", {
-            "Id": renewal_quote, "Name": "Q-00060", "SBQQ__Status__c": "Approved", "SBQQ__Type__c": "Renewal",
-            "SBQQ__Opportunity2__c": renewal_opp, "SBQQ__NetAmount__c": 12600.00,
-            "SBQQ__LineItems__r": {"done": True, "records": [
-                quote_line("a0yQ0000000R1AAA", 1, "LIC", 10, 12600.00)]},
-        })  # fmt: skip
-        self.org.put("Opportunity", {
-            "Id": renewal_opp, "Name": "Renewal 2028", "AccountId": ACCOUNT, "StageName": "Closed Won",
-            "IsWon": True, "IsClosed": True, "Amount": 12600.00, "SBQQ__PrimaryQuote__c": renewal_quote,
-            "SBQQ__RenewedContract__c": "800Q0000000C1AAA", "SystemModstamp": "2026-12-01T10:00:00.000+0000",
-        })  # fmt: skip
+        self.org.put(
+            "SBQQ__Quote__c",
+            {
+                "Id": renewal_quote,
+                "Name": "Q-00060",
+                "SBQQ__Status__c": "Approved",
+                "SBQQ__Type__c": "Renewal",
+                "SBQQ__Opportunity2__c": renewal_opp,
+                "SBQQ__NetAmount__c": 12600.00,
+                "SBQQ__LineItems__r": {
+                    "done": True,
+                    "records": [quote_line("a0yQ0000000R1AAA", 1, "LIC", 10, 12600.00)],
+                },
+            },
+        )
+        self.org.put(
+            "Opportunity",
+            {
+                "Id": renewal_opp,
+                "Name": "Renewal 2028",
+                "AccountId": ACCOUNT,
+                "StageName": "Closed Won",
+                "IsWon": True,
+                "IsClosed": True,
+                "Amount": 12600.00,
+                "SBQQ__PrimaryQuote__c": renewal_quote,
+                "SBQQ__RenewedContract__c": "800Q0000000C1AAA",
+                "SystemModstamp": "2026-12-01T10:00:00.000+0000",
+            },
+        )
         [event] = self._process(self._deliver_soap([("04lQ0000000RN1A", "Opportunity", {"Id": renewal_opp})]))
-        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.state, "done", self._why(event))
         renewal = self.env["sale.order"].search([("salesforce_opportunity_id", "=", renewal_opp)])
         self.assertEqual(renewal.salesforce_renewed_order_id, original)
         self.assertEqual(renewal.amount_untaxed, 12600.00)
@@ -235,27 +345,36 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         order = self._order()
         # Odoo's write-back changed only Odoo_Status__c, as the integration user
         self.org.records["Opportunity"][OPP].update(
-            Odoo_Status__c="quotation", LastModifiedById=INTEGRATION_USER,
+            Odoo_Status__c="quotation",
+            LastModifiedById=INTEGRATION_USER,
             SystemModstamp="2026-11-30T10:01:00.000+0000",
-        )  # fmt: skip
+        )
         # someone changes the quote behind the scenes: an echo must not pull it in
-        self.org.records["SBQQ__Quote__c"][QUOTE]["SBQQ__LineItems__r"]["records"][0]["SBQQ__Quantity__c"] = 99
-        [echo] = self._process(self._deliver_soap([self._opp_notification("04lQ00000002AAA",
-                                                                          "2026-11-30T10:01:00.000+0000")]))  # fmt: skip
+        self.org.records["SBQQ__Quote__c"][QUOTE]["SBQQ__LineItems__r"]["records"][0]["SBQQ__Quantity__c"] = (
+            99
+        )
+        [echo] = self._process(
+            self._deliver_soap([self._opp_notification("04lQ00000002AAA", "2026-11-30T10:01:00.000+0000")])
+        )
         self.assertEqual(echo.state, "done")
         self.assertIn("Echo", echo.result_note)
         self.assertEqual(order.order_line.product_uom_qty, 10)
         # a real change by the integration user (the amount) is applied
-        self.org.records["Opportunity"][OPP].update(Amount=13000.00, SystemModstamp="2026-11-30T10:02:00.000+0000")
-        [real] = self._process(self._deliver_soap([self._opp_notification("04lQ00000003AAA",
-                                                                          "2026-11-30T10:02:00.000+0000")]))  # fmt: skip
+        self.org.records["Opportunity"][OPP].update(
+            Amount=13000.00, SystemModstamp="2026-11-30T10:02:00.000+0000"
+        )
+        [real] = self._process(
+            self._deliver_soap([self._opp_notification("04lQ00000003AAA", "2026-11-30T10:02:00.000+0000")])
+        )
         self.assertNotIn("Echo", real.result_note or "")
 
     def test_expired_token_is_refreshed_once_and_the_call_retried(self):
         self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 1200.00)], 1200.00)
         expired = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-        token = self.rsps.post(f"{INSTANCE}/services/oauth2/token", json={"access_token": "fresh-token",
-                                                                           "instance_url": INSTANCE})  # fmt: skip
+        token = self.rsps.post(
+            f"{INSTANCE}/services/oauth2/token",
+            json={"access_token": "fresh-token", "instance_url": INSTANCE},
+        )
         calls = []
 
         def answer(request):
@@ -267,7 +386,7 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.rsps.add(responses.GET, query, status=401, json=expired)  # the cached token, once
         self.rsps.add_callback(responses.GET, query, callback=answer)
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
-        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(token.call_count, 1)
         self.assertEqual(calls[0], "Bearer fresh-token")
         self.assertEqual(self.backend.sudo().salesforce_access_token, "fresh-token")
@@ -275,10 +394,14 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
     def test_request_limit_exceeded_pauses_the_backend(self):
         self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 1200.00)], 1200.00)
         self.rsps.remove(responses.GET, re.compile(rf"{re.escape(DATA)}/query\?.*"))
-        limited = self.rsps.get(re.compile(rf"{re.escape(DATA)}/query\?.*"), status=403, json=[
-            {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])  # fmt: skip
-        events = self._deliver_soap([self._opp_notification("04lQ00000001AAA"),
-                                     (  "04lQ00000002AAA", "Account", {"Id": ACCOUNT})])  # fmt: skip
+        limited = self.rsps.get(
+            re.compile(rf"{re.escape(DATA)}/query\?.*"),
+            status=403,
+            json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+        )
+        events = self._deliver_soap(
+            [self._opp_notification("04lQ00000001AAA"), ("04lQ00000002AAA", "Account", {"Id": ACCOUNT})]
+        )
         self._process(events)
         self.assertEqual(events.mapped("state"), ["retry", "retry"])
         self.assertEqual(limited.call_count, 1)  # the second event did not call: the backend is paused
@@ -287,14 +410,32 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
 
     def test_opportunity_products_without_cpq(self):
         self.backend.salesforce_cpq = False
-        self.org.put("Opportunity", {
-            "Id": OPP, "Name": "No CPQ deal", "AccountId": ACCOUNT, "StageName": "Closed Won", "IsWon": True,
-            "IsClosed": True, "Amount": 2160.00, "SystemModstamp": "2026-11-30T10:00:00.000+0000",
-            "OpportunityLineItems": {"done": True, "records": [
-                {"Id": "00kQ0000000001AAA", "Quantity": 2, "UnitPrice": 1200.00, "TotalPrice": 2160.00,
-                 "Discount": 10, "PricebookEntry": {"Product2": {"ProductCode": "LIC", "Name": "License"}}}]},
-        })  # fmt: skip
+        self.org.put(
+            "Opportunity",
+            {
+                "Id": OPP,
+                "Name": "No CPQ deal",
+                "AccountId": ACCOUNT,
+                "StageName": "Closed Won",
+                "IsWon": True,
+                "IsClosed": True,
+                "Amount": 2160.00,
+                "SystemModstamp": "2026-11-30T10:00:00.000+0000",
+                "OpportunityLineItems": {
+                    "done": True,
+                    "records": [
+                        {
+                            "Id": "00kQ0000000001AAA",
+                            "Quantity": 2,
+                            "UnitPrice": 1200.00,
+                            "TotalPrice": 2160.00,
+                            "Discount": 10,
+                            "PricebookEntry": {"Product2": {"ProductCode": "LIC", "Name": "License"}},
+                        }
+                    ],
+                },
+            },
+        )
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
-        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(self._order().amount_untaxed, 2160.00)
-

@@ -4,7 +4,6 @@ Collections: one call for many orders, one bad record fails alone, 5xx and 429 r
 import json
 
 import responses
-
 from odoo.tests import TransactionCase, tagged
 
 from .common import DATA, OPP, SalesforceCaseMixin, quote_line
@@ -24,17 +23,28 @@ class TestSalesforceWriteback(SalesforceCaseMixin, TransactionCase):
         self.addCleanup(self.rsps.stop)
         self.org.mock(self.rsps)
 
-    def _orders(self, count):
+    def _orders(self, count, first=0):
         partner = self.env["res.partner"].create({"name": "United Oil & Gas Corp."})
         orders = self.env["sale.order"]
-        for index in range(count):
-            orders |= self.env["sale.order"].create({
-                "partner_id": partner.id,
-                "salesforce_backend_id": self.backend.id,
-                "salesforce_opportunity_id": f"006Q00000{index:06d}AAA",
-                "order_line": [(0, 0, {"product_id": self.products["LIC"].id, "product_uom_qty": 1,
-                                       "price_unit": 100.0})],
-            })  # fmt: skip
+        for index in range(first, first + count):
+            orders |= self.env["sale.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "salesforce_backend_id": self.backend.id,
+                    "salesforce_opportunity_id": f"006Q00000{index:06d}AAA",
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.products["LIC"].id,
+                                "product_uom_qty": 1,
+                                "price_unit": 100.0,
+                            },
+                        )
+                    ],
+                }
+            )
         return orders
 
     def _messages(self):
@@ -73,10 +83,12 @@ class TestSalesforceWriteback(SalesforceCaseMixin, TransactionCase):
         self.assertEqual([r["Odoo_Status__c"] for r in self.org.patches[0]], ["cancelled"])
 
     def test_outage_and_throttling_retry_with_retry_after(self):
-        for status in (503, 429):
+        for first, status in ((0, 503), (1, 429)):
             self.rsps.remove(responses.PATCH, f"{DATA}/composite/sobjects")
-            self.rsps.patch(f"{DATA}/composite/sobjects", status=status, headers={"Retry-After": "90"}, body="busy")
-            [order] = self._orders(1)
+            self.rsps.patch(
+                f"{DATA}/composite/sobjects", status=status, headers={"Retry-After": "90"}, body="busy"
+            )
+            [order] = self._orders(1, first)
             order.action_confirm()
             self._send_outbound()
             message = self._messages()[-1]
@@ -85,15 +97,20 @@ class TestSalesforceWriteback(SalesforceCaseMixin, TransactionCase):
 
     def test_limit_exceeded_pauses_pushing(self):
         self.rsps.remove(responses.PATCH, f"{DATA}/composite/sobjects")
-        self.rsps.patch(f"{DATA}/composite/sobjects", status=403, json=[
-            {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])  # fmt: skip
+        self.rsps.patch(
+            f"{DATA}/composite/sobjects",
+            status=403,
+            json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+        )
         self._orders(1).action_confirm()
         self._send_outbound()
         self.assertEqual(self._messages().state, "retry")
         self.assertTrue(self.backend.salesforce_paused_until)
 
     def test_share_of_the_daily_limit_stops_pushing(self):
-        self.backend.write({"salesforce_api_used": 7600, "salesforce_api_max": 15000, "salesforce_api_share": 50})
+        self.backend.write(
+            {"salesforce_api_used": 7600, "salesforce_api_max": 15000, "salesforce_api_share": 50}
+        )
         self._orders(1).action_confirm()
         self._send_outbound()
         self.assertEqual(self._messages().state, "retry")

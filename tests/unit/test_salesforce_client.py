@@ -53,9 +53,12 @@ def test_jwt_assertion_claims(key_pair):
         "3MVG9key", "integration@acme.com", "https://login.salesforce.com/", private_pem, now=1_700_000_000
     )
     claims = jwt.decode(
-        assertion, public_pem, algorithms=["RS256"], audience="https://login.salesforce.com",
+        assertion,
+        public_pem,
+        algorithms=["RS256"],
+        audience="https://login.salesforce.com",
         options={"verify_exp": False},
-    )  # fmt: skip
+    )
     assert claims["iss"] == "3MVG9key"
     assert claims["sub"] == "integration@acme.com"
     assert claims["exp"] - 1_700_000_000 == 180
@@ -108,8 +111,10 @@ def test_client_credentials_on_my_domain():
     token = auth.token_by_client_credentials(ApiClient(INSTANCE), "key", "secret")
     assert token.access_token == "cc-token"
     assert parse_qs(responses.calls[0].request.body) == {
-        "grant_type": ["client_credentials"], "client_id": ["key"], "client_secret": ["secret"],
-    }  # fmt: skip
+        "grant_type": ["client_credentials"],
+        "client_id": ["key"],
+        "client_secret": ["secret"],
+    }
 
 
 @responses.activate
@@ -184,10 +189,18 @@ def test_overload_honours_retry_after(status):
 @responses.activate
 def test_soql_follows_next_records_url(fixtures_dir):
     result = json.loads((fixtures_dir / "salesforce" / "query_invoices_with_account.json").read_text())
-    first = {**result, "done": False, "records": result["records"][:2],
-             "nextRecordsUrl": "/services/data/v62.0/query/01gD0000002HU6KIAW-2000"}  # fmt: skip
-    second = {**result, "done": False, "records": result["records"][2:3],
-              "nextRecordsUrl": "/services/data/v62.0/query/01gD0000002HU6KIAW-4000"}  # fmt: skip
+    first = {
+        **result,
+        "done": False,
+        "records": result["records"][:2],
+        "nextRecordsUrl": "/services/data/v62.0/query/01gD0000002HU6KIAW-2000",
+    }
+    second = {
+        **result,
+        "done": False,
+        "records": result["records"][2:3],
+        "nextRecordsUrl": "/services/data/v62.0/query/01gD0000002HU6KIAW-4000",
+    }
     last = {**result, "done": True, "records": result["records"][3:]}
     responses.get(f"{DATA}/query", json=first, headers=LIMIT_INFO)
     responses.get(f"{DATA}/query/01gD0000002HU6KIAW-2000", json=second, headers=LIMIT_INFO)

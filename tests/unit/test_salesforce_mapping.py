@@ -9,8 +9,22 @@ from integration_salesforce.lib.schemas import Opportunity, Quote
 OPP = "0065g00000AbCdEAAZ"
 
 
-def quote_line(line_id, number, code, qty, net_total, *, list_price=None, net_price=None, discount=None,
-               required_by=None, bundle=False, subscription=None, prior=None, **extra):  # fmt: skip
+def quote_line(
+    line_id,
+    number,
+    code,
+    qty,
+    net_total,
+    *,
+    list_price=None,
+    net_price=None,
+    discount=None,
+    required_by=None,
+    bundle=False,
+    subscription=None,
+    prior=None,
+    **extra,
+):
     return {
         "attributes": {"type": "SBQQ__QuoteLine__c"},
         "Id": line_id,
@@ -30,17 +44,19 @@ def quote_line(line_id, number, code, qty, net_total, *, list_price=None, net_pr
 
 
 def quote(lines, net_amount, **extra):
-    return Quote.model_validate({
-        "Id": "a0x5g000001QuoteAA",
-        "Name": "Q-00042",
-        "SBQQ__Primary__c": True,
-        "SBQQ__Status__c": "Approved",
-        "SBQQ__Opportunity2__c": OPP,
-        "SBQQ__NetAmount__c": net_amount,
-        "CurrencyIsoCode": "EUR",
-        "SBQQ__LineItems__r": {"totalSize": len(lines), "done": True, "records": lines},
-        **extra,
-    })  # fmt: skip
+    return Quote.model_validate(
+        {
+            "Id": "a0x5g000001QuoteAA",
+            "Name": "Q-00042",
+            "SBQQ__Primary__c": True,
+            "SBQQ__Status__c": "Approved",
+            "SBQQ__Opportunity2__c": OPP,
+            "SBQQ__NetAmount__c": net_amount,
+            "CurrencyIsoCode": "EUR",
+            "SBQQ__LineItems__r": {"totalSize": len(lines), "done": True, "records": lines},
+            **extra,
+        }
+    )
 
 
 def test_bundle_parent_then_components_in_line_order():
@@ -52,8 +68,11 @@ def test_bundle_parent_then_components_in_line_order():
     ]
     result = mapping.quote_order_lines(quote(lines, 1029.97))
     assert [(line.key, line.parent_key) for line in result] == [
-        ("a0yP", None), ("a0yC1", "a0yP"), ("a0yC2", "a0yP"), ("a0yX", None),
-    ]  # fmt: skip
+        ("a0yP", None),
+        ("a0yC1", "a0yP"),
+        ("a0yC2", "a0yP"),
+        ("a0yX", None),
+    ]
     assert result[0].is_bundle and not result[1].is_bundle
     assert result[1].name.startswith("  ")  # shown under its bundle
     assert sum(line.subtotal for line in result) == Decimal("1029.97")
@@ -107,11 +126,20 @@ def test_component_of_a_missing_bundle_is_refused():
 
 def test_subscription_keeps_term_start_and_end():
     lines = [
-        quote_line("a0y1", 1, "SAAS", 10, 12000.00, net_price=1200.00, subscription="Fixed Price",
-                   SBQQ__SubscriptionTerm__c=12, SBQQ__StartDate__c="2027-01-01",
-                   SBQQ__EndDate__c="2027-12-31"),
+        quote_line(
+            "a0y1",
+            1,
+            "SAAS",
+            10,
+            12000.00,
+            net_price=1200.00,
+            subscription="Fixed Price",
+            SBQQ__SubscriptionTerm__c=12,
+            SBQQ__StartDate__c="2027-01-01",
+            SBQQ__EndDate__c="2027-12-31",
+        ),
         quote_line("a0y2", 2, "SETUP", 1, 500.00, net_price=500.00),
-    ]  # fmt: skip
+    ]
     sub, setup = mapping.quote_order_lines(quote(lines, 12500.00))
     assert (sub.subscription_term, sub.start_date, sub.end_date) == (12, date(2027, 1, 1), date(2027, 12, 31))
     assert "2027-01-01 - 2027-12-31" in sub.name
@@ -142,17 +170,36 @@ def test_amendment_delta():
 
 
 def test_opportunity_line_items_without_cpq():
-    opportunity = Opportunity.model_validate({
-        "Id": OPP, "Name": "Acme renewal", "IsWon": True, "IsClosed": True, "Amount": 2160.00,
-        "OpportunityLineItems": {"done": True, "records": [
-            {"Id": "00k1", "Quantity": 2, "UnitPrice": 1200.00, "TotalPrice": 2160.00, "Discount": 10,
-             "SortOrder": 1, "PricebookEntry": {"Product2": {"ProductCode": "LIC", "Name": "License"}}},
-        ]},
-    })  # fmt: skip
+    opportunity = Opportunity.model_validate(
+        {
+            "Id": OPP,
+            "Name": "Acme renewal",
+            "IsWon": True,
+            "IsClosed": True,
+            "Amount": 2160.00,
+            "OpportunityLineItems": {
+                "done": True,
+                "records": [
+                    {
+                        "Id": "00k1",
+                        "Quantity": 2,
+                        "UnitPrice": 1200.00,
+                        "TotalPrice": 2160.00,
+                        "Discount": 10,
+                        "SortOrder": 1,
+                        "PricebookEntry": {"Product2": {"ProductCode": "LIC", "Name": "License"}},
+                    },
+                ],
+            },
+        }
+    )
     [line] = mapping.opportunity_order_lines(opportunity)
     assert (line.product_code, line.price_unit, line.discount, line.subtotal) == (
-        "LIC", Decimal("1200.00"), Decimal(10), Decimal("2160.00"),
-    )  # fmt: skip
+        "LIC",
+        Decimal("1200.00"),
+        Decimal(10),
+        Decimal("2160.00"),
+    )
 
 
 def test_changes_between_two_approvals():
@@ -183,8 +230,12 @@ def test_echo_only_when_the_integration_user_changed_odoo_owned_fields():
     owned = ["Odoo_Status__c", "Odoo_Order_Number__c"]
     applied = {"Id": OPP, "StageName": "Closed Won", "Amount": 100, "Odoo_Status__c": "quotation"}
     previous = mapping.content_hash(applied, owned)
-    echo = {**applied, "Odoo_Status__c": "sale", "LastModifiedById": "005000000000001AAA",
-            "SystemModstamp": "2026-12-01T10:00:00Z"}  # fmt: skip
+    echo = {
+        **applied,
+        "Odoo_Status__c": "sale",
+        "LastModifiedById": "005000000000001AAA",
+        "SystemModstamp": "2026-12-01T10:00:00Z",
+    }
     assert mapping.is_echo(echo, "005000000000001", previous, owned)
     real_change = {**echo, "Amount": 120}
     assert not mapping.is_echo(real_change, "005000000000001", previous, owned)

@@ -1,0 +1,16 @@
+from odoo import models
+
+
+class IntegrationOutbound(models.Model):
+    _inherit = "integration.outbound"
+
+    def _after_outcome(self, response, error, duration_ms):
+        """Salesforce: record the messages that went in the same Collections call, and pause
+        the backend when the org's daily limit is spent (both outlive the savepoint)."""
+        result = super()._after_outcome(response, error, duration_ms)
+        backend = self.backend_id
+        if backend.kind == "salesforce":
+            backend._salesforce_record_companions(self)
+            if getattr(error, "salesforce_pause_seconds", None):
+                backend._salesforce_pause(error.salesforce_pause_seconds)
+        return result
