@@ -102,13 +102,16 @@ class IntegrationBackend(models.Model):
     # Collections take 200. This takes the backend's other due status messages along, locked
     # with SKIP LOCKED (no other worker claims them meanwhile), and records their outcome
     # like the engine; when the call fails they stay as they were and go with a later one.
+    # The rows of the worker's own claimed batch (same lease) go along too; when their turn
+    # comes they are already done and are skipped (`integration.outbound._postponed`).
     def _salesforce_due_companions(self, message):
         self.env.cr.execute(
             SQL(
                 """
                 SELECT id FROM integration_outbound
                  WHERE backend_id = %s AND operation = %s AND id != %s
-                   AND state IN ('pending', 'retry') AND next_attempt_at <= %s
+                   AND ((state IN ('pending', 'retry') AND next_attempt_at <= %s)
+                        OR (state = 'processing' AND lease_until = %s))
                  ORDER BY id
                  LIMIT %s
                  FOR UPDATE SKIP LOCKED
@@ -117,6 +120,7 @@ class IntegrationBackend(models.Model):
                 WRITEBACK_OPERATION,
                 message.id,
                 fields.Datetime.now(),
+                message.lease_until,
                 COLLECTION_LIMIT - 1,
             )
         )

@@ -4,6 +4,7 @@ Collections: one call for many orders, one bad record fails alone, 5xx and 429 r
 import json
 
 import responses
+from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.tests import TransactionCase, tagged
 
 from .common import DATA, OPP, SalesforceCaseMixin, quote_line
@@ -18,6 +19,7 @@ class TestSalesforceWriteback(SalesforceCaseMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
+        _RATE_LIMITERS.clear()  # each test starts with a full rate limiter
         self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.rsps.start()
         self.addCleanup(self.rsps.stop)
