@@ -11,11 +11,9 @@ from ..lib import mapping
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    salesforce_backend_id = fields.Many2one(
-        "integration.backend", string="Salesforce Backend", copy=False, index="btree_not_null"
-    )
-    salesforce_opportunity_id = fields.Char(string="Salesforce Opportunity", copy=False, readonly=True)
-    salesforce_quote_id = fields.Char(string="Salesforce Quote", copy=False, readonly=True)
+    salesforce_backend_id = fields.Many2one("integration.backend", copy=False, index="btree_not_null")
+    salesforce_opportunity_id = fields.Char(copy=False, readonly=True)
+    salesforce_quote_id = fields.Char(copy=False, readonly=True)
     salesforce_lines = fields.Text(
         copy=False, readonly=True, help="The Salesforce lines last applied (JSON)."
     )

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+
 from integration_core.lib import jsontext, money, timeparse
 
 
