@@ -8,7 +8,7 @@
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "integration_sale", "sale_crm"],
-    "external_dependencies": {"python": ["jwt", "lxml", "pydantic", "requests"]},
+    "external_dependencies": {"python": ["PyJWT", "lxml", "pydantic", "requests"]},
     "data": [
         "security/ir.model.access.csv",
         "security/rules.xml",

@@ -132,7 +132,7 @@ class OdooServer:
     def _answers(self):
         try:
             return requests.get(f"{self.url}/web/login", timeout=5).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: not ready yet
             return False
 
     def stop(self):

@@ -278,3 +278,29 @@ SOBJECT_FACTS = {
     "Opportunity": Opportunity,
     "SBQQ__Quote__c": Quote,
 }
+
+
+class ChangeEventHeader(BaseModel):
+    """The header of a Change Data Capture event (Pub/Sub API, decoded)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    entity_name: str = Field(alias="entityName")
+    record_ids: list[str] = Field(default_factory=list, alias="recordIds")
+    change_type: str = Field(alias="changeType")  # CREATE / UPDATE / DELETE / UNDELETE / GAP_*
+    changed_fields: list[str] = Field(default_factory=list, alias="changedFields")
+    nulled_fields: list[str] = Field(default_factory=list, alias="nulledFields")
+    change_origin: str = Field("", alias="changeOrigin")
+    commit_timestamp: int | None = Field(None, alias="commitTimestamp")  # milliseconds
+    commit_user: str | None = Field(None, alias="commitUser")
+
+    @property
+    def is_gap(self):
+        """GAP_* events carry no values: the records must be read again."""
+        return self.change_type.startswith("GAP_")
+
+    def touches_only(self, fields):
+        """True when every changed field (compound fields by their root, `BillingAddress.City`)
+        is in `fields` or is a system field."""
+        system = {"LastModifiedDate", "SystemModstamp", "LastModifiedById"}
+        roots = {name.split(".", 1)[0] for name in self.changed_fields + self.nulled_fields}
+        return roots <= system | set(fields)

@@ -128,7 +128,11 @@ class IntegrationBackend(models.Model):
             )
             return order
         owned = self._salesforce_odoo_owned_fields()
-        if order and mapping.is_echo(values, self.salesforce_integration_user_id, line.payload_hash, owned):
+        # Only an opportunity change can be Odoo's echo: a quote notification is a quote change
+        # (its opportunity may well carry the integration user's last write-back).
+        from_opportunity = event.event_type == OPPORTUNITY
+        echo = mapping.is_echo(values, self.salesforce_integration_user_id, line.payload_hash, owned)
+        if order and from_opportunity and echo:
             event._note_result(self.env._("Echo of Odoo's own status write-back: nothing to apply."))
             return order
         content_hash = mapping.content_hash(values, owned)

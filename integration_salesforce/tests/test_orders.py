@@ -359,13 +359,27 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.assertEqual(echo.state, "done")
         self.assertIn("Echo", echo.result_note)
         self.assertEqual(order.order_line.product_uom_qty, 10)
-        # a real change by the integration user (the amount) is applied
+        # a quote re-approval is never an echo, whoever wrote the opportunity last
+        quote = self.org.records["SBQQ__Quote__c"][QUOTE]
+        quote["SBQQ__LineItems__r"]["records"] = [quote_line("a0yQ0000000L9AAA", 1, "LIC", 12, 14400.00)]
+        quote.update(SBQQ__NetAmount__c=14400.00, SystemModstamp="2026-11-30T10:03:00.000+0000")
+        notification = (
+            "04lQ00000004AAA",
+            "SBQQ__Quote__c",
+            {"Id": QUOTE, "SBQQ__Opportunity2__c": OPP, "SystemModstamp": "2026-11-30T10:03:00.000+0000"},
+        )
+        [reapproval] = self._process(self._deliver_soap([notification]))
+        self.assertEqual(reapproval.state, "done", self._why(reapproval))
+        self.assertNotIn("Echo", reapproval.result_note or "")
+        self.assertEqual(order.amount_untaxed, 14400.00)
+        # a real change by the integration user (the amount) is not an echo either
         self.org.records["Opportunity"][OPP].update(
-            Amount=13000.00, SystemModstamp="2026-11-30T10:02:00.000+0000"
+            Amount=14400.00, SystemModstamp="2026-11-30T10:04:00.000+0000"
         )
         [real] = self._process(
-            self._deliver_soap([self._opp_notification("04lQ00000003AAA", "2026-11-30T10:02:00.000+0000")])
+            self._deliver_soap([self._opp_notification("04lQ00000005AAA", "2026-11-30T10:04:00.000+0000")])
         )
+        self.assertEqual(real.state, "done", self._why(real))
         self.assertNotIn("Echo", real.result_note or "")
 
     def test_expired_token_is_refreshed_once_and_the_call_retried(self):

@@ -6,9 +6,10 @@ import re
 
 import responses
 from freezegun import freeze_time
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import ACCOUNT, DATA, FIXTURES, LIMIT_HEADERS, OPP, SalesforceCaseMixin, quote_line
+from .common import ACCOUNT, DATA, FIXTURES, INSTANCE, LIMIT_HEADERS, OPP, SalesforceCaseMixin, quote_line
 
 
 @tagged("post_install", "-at_install")
@@ -147,3 +148,34 @@ class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
         self.org.records["Opportunity"][OPP]["Amount"] = 12500.00
         drifts = self.backend._reconcile_period(run)
         self.assertIn(("differs", OPP[:15]), [(d["issue"], d["external_id"]) for d in drifts])
+
+    def test_check_connection_gets_a_token_then_shows_the_daily_usage(self):
+        token = self.rsps.post(f"{INSTANCE}/services/oauth2/token", json={"access_token": "new-token"})
+        self.rsps.get(f"{DATA}/limits", json={"DailyApiRequests": {"Max": 15000, "Remaining": 14880}})
+        action = self.backend.action_salesforce_check_connection()
+        self.assertEqual(token.call_count, 1)
+        self.assertIn("120 used, 14880 left", action["params"]["message"])
+        self.assertEqual((self.backend.salesforce_api_used, self.backend.salesforce_api_max), (120, 15000))
+
+    def test_refused_credentials_are_said_plainly(self):
+        self.rsps.post(
+            f"{INSTANCE}/services/oauth2/token",
+            status=400,
+            json={"error": "invalid_client", "error_description": "invalid client credentials"},
+        )
+        with self.assertRaisesRegex(UserError, "invalid_client: invalid client credentials"):
+            self.backend.action_salesforce_check_connection()
+
+    def test_import_accounts_and_contacts(self):
+        self.org.put(
+            "Contact",
+            {
+                "Id": "003Q000000Ct002AAA",
+                "AccountId": ACCOUNT,
+                "LastName": "Hopper",
+                "SystemModstamp": "2026-11-30T10:00:00.000+0000",
+            },
+        )
+        self.backend.action_salesforce_import_partners()
+        self._process_events()
+        self.assertEqual(self._partner("003Q000000Ct002AAA").parent_id, self._partner(ACCOUNT))
