@@ -9,7 +9,10 @@
 - SOQL follows `nextRecordsUrl` until `done`; sObject Collections updates go 200 records a
   call and give one result per record."""
 
+import csv
+import io
 import json
+import time
 from urllib.parse import quote
 
 import requests
@@ -21,6 +24,10 @@ from .schemas import ApiError, QueryPage, SaveResult
 DEFAULT_API_VERSION = "v62.0"
 COLLECTION_LIMIT = 200  # records per sObject Collections call
 LIMIT_PAUSE_SECONDS = 3600  # the daily quota is a rolling 24 h window: look again in an hour
+
+
+class BulkJobFailed(Exception):
+    """A Bulk API 2.0 query job ended Failed or Aborted."""
 
 
 class RequestLimitExceeded(TransientHttpError):
@@ -101,18 +108,54 @@ class SalesforceClient:
                     ) from None
                 raise
 
-    def query_pages(self, soql):
-        """The pages of a SOQL query, following nextRecordsUrl until done."""
-        page = QueryPage.model_validate(self.request("GET", f"query?q={quote(soql)}").json())
+    def query_pages(self, soql, include_deleted=False):
+        """The pages of a SOQL query, following nextRecordsUrl until done. `include_deleted`
+        uses queryAll: deleted and merged records too (IsDeleted, MasterRecordId)."""
+        resource = "queryAll" if include_deleted else "query"
+        page = QueryPage.model_validate(self.request("GET", f"{resource}?q={quote(soql)}").json())
         yield page
         while not page.done and page.next_records_url:
             page = QueryPage.model_validate(self.request("GET", page.next_records_url).json())
             yield page
 
-    def query_all(self, soql):
+    def query_all(self, soql, include_deleted=False):
         """Every record of a SOQL query (an iterator: pages are read as they are needed)."""
-        for page in self.query_pages(soql):
+        for page in self.query_pages(soql, include_deleted):
             yield from page.records
+
+    def count(self, sobject):
+        """How many records of `sobject` there are (SOQL COUNT())."""
+        return self.request("GET", f"query?q={quote(f'SELECT COUNT() FROM {sobject}')}").json()["totalSize"]
+
+    def bulk_query(self, soql, poll_seconds=2.0, max_wait=3600, sleep=time.sleep):
+        """Every record of a SOQL query through Bulk API 2.0 (for large initial imports): a
+        query job, polled until JobComplete, its CSV results read page by page
+        (`Sforce-Locator`). Empty CSV values are None."""
+        job = self.request(
+            "POST", "jobs/query", json={"operation": "query", "query": soql, "contentType": "CSV"}
+        ).json()
+        waited = 0.0
+        while True:
+            status = self.request("GET", f"jobs/query/{job['id']}").json()
+            if status["state"] == "JobComplete":
+                break
+            if status["state"] in ("Failed", "Aborted") or waited >= max_wait:
+                raise BulkJobFailed(
+                    f"bulk query {job['id']} {status['state']}: {status.get('errorMessage') or ''}"
+                )
+            sleep(poll_seconds)
+            waited += poll_seconds
+        locator = None
+        while True:
+            params = {"maxRecords": 50000, **({"locator": locator} if locator else {})}
+            response = self.request(
+                "GET", f"jobs/query/{job['id']}/results", params=params, headers={"Accept": "text/csv"}
+            )
+            for row in csv.DictReader(io.StringIO(response.text)):
+                yield {key: (value if value != "" else None) for key, value in row.items()}
+            locator = response.headers.get("Sforce-Locator")
+            if not locator or locator == "null":
+                return
 
     def get_record(self, sobject, record_id, fields=None):
         params = {"fields": ",".join(fields)} if fields else None

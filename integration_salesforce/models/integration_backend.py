@@ -104,6 +104,11 @@ class IntegrationBackend(models.Model):
     )
     salesforce_last_pull_at = fields.Datetime(string="Last Pull", readonly=True, copy=False)
     salesforce_pull_overlap_minutes = fields.Integer(string="Pull Overlap (min)", default=10)
+    salesforce_bulk_threshold = fields.Integer(
+        string="Bulk API Above (records)",
+        default=10000,
+        help="Initial import: Bulk API 2.0 above this count.",
+    )
     salesforce_stuck_minutes = fields.Integer(
         string="Won Deal Without Order After (min)", default=30, help="Business exception threshold."
     )

@@ -187,7 +187,10 @@ class IntegrationBackend(models.Model):
         count = 0
         client = self._salesforce_client()
         for sobject, fields_text in ((ACCOUNT, ACCOUNT_FIELDS), (CONTACT, CONTACT_FIELDS)):
-            for record in client.query_all(f"SELECT {fields_text} FROM {sobject} ORDER BY SystemModstamp"):
+            soql = f"SELECT {fields_text} FROM {sobject} ORDER BY SystemModstamp"
+            # Bulk API 2.0 over the threshold: one job instead of a REST call per 2,000 records
+            large = client.count(sobject) > (self.salesforce_bulk_threshold or 0)
+            for record in client.bulk_query(soql) if large else client.query_all(soql):
                 count += self._salesforce_ingest_pulled(sobject, record)
         return {
             "type": "ir.actions.client",

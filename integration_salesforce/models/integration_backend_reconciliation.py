@@ -51,7 +51,8 @@ class IntegrationBackend(models.Model):
         client = self._salesforce_client()
         count = 0
         for sobject, soql in self._salesforce_pull_queries(since):
-            for record in client.query_all(soql):
+            # queryAll for accounts and contacts: a merge deletes the loser (MasterRecordId set)
+            for record in client.query_all(soql, include_deleted=sobject in (ACCOUNT, CONTACT)):
                 count += self._salesforce_ingest_pulled(sobject, record)
         self.sudo().salesforce_last_pull_at = started
         return count

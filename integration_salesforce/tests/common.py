@@ -105,6 +105,7 @@ class FakeOrg:
 
     def mock(self, rsps):
         rsps.add_callback(responses.GET, re.compile(rf"{re.escape(DATA)}/query\?.*"), callback=self.query)
+        rsps.add_callback(responses.GET, re.compile(rf"{re.escape(DATA)}/queryAll\?.*"), callback=self.query)
         rsps.add_callback(responses.PATCH, f"{DATA}/composite/sobjects", callback=self.collections)
 
 

@@ -453,3 +453,32 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
         self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(self._order().amount_untaxed, 2160.00)
+
+    def test_deal_currency_needs_an_active_currency_and_a_pricelist(self):
+        self.backend.salesforce_multicurrency = True
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        if eur == self.env.company.currency_id:
+            eur = self.env.ref("base.USD")
+            eur.active = True
+        self._won_opportunity(
+            [quote_line("a0yQ0000000L9AAA", 1, "LIC", 2, 2400.00)],
+            2400.00,
+            CurrencyIsoCode="ZZZ",
+            quote={"CurrencyIsoCode": "ZZZ"},
+        )
+        [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
+        self.assertEqual((event.state, event.error_class), ("failed", "mapping"))
+        self.assertIn("Currency ZZZ", event.error_message)
+        self.org.records["Opportunity"][OPP]["CurrencyIsoCode"] = eur.name
+        self.org.records["SBQQ__Quote__c"][QUOTE]["CurrencyIsoCode"] = eur.name
+        event.action_retry()
+        self._process(event)
+        self.assertEqual(event.state, "failed")
+        self.assertIn(f"there is no pricelist in {eur.name}", event.error_message)
+        self.env["product.pricelist"].create({"name": f"Deals in {eur.name}", "currency_id": eur.id})
+        event.action_retry()
+        self._process(event)
+        self.assertEqual(event.state, "done", self._why(event))
+        self.assertEqual(self._order().currency_id, eur)
+        self.assertEqual(self._order().amount_untaxed, 2400.00)

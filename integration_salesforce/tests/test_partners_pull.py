@@ -90,8 +90,9 @@ class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
             for i, record in enumerate(page_records)
         ]
         self.rsps.remove(responses.GET, re.compile(rf"{re.escape(DATA)}/query\?.*"))
+        self.rsps.remove(responses.GET, re.compile(rf"{re.escape(DATA)}/queryAll\?.*"))
         self.rsps.get(
-            re.compile(rf"{re.escape(DATA)}/query\?q=SELECT.*FROM%20Account%20.*"),
+            re.compile(rf"{re.escape(DATA)}/queryAll\?q=SELECT.*FROM%20Account%20.*"),
             json={
                 "totalSize": 4,
                 "done": False,
@@ -101,9 +102,9 @@ class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
             headers=LIMIT_HEADERS,
         )
         self.rsps.get(f"{DATA}/query/01gQ-2000", json={"totalSize": 4, "done": True, "records": accounts[2:]})
-        self.rsps.get(
-            re.compile(rf"{re.escape(DATA)}/query\?.*"), json={"totalSize": 0, "done": True, "records": []}
-        )
+        for resource in ("query", "queryAll"):  # nothing else changed
+            empty = {"totalSize": 0, "done": True, "records": []}
+            self.rsps.get(re.compile(rf"{re.escape(DATA)}/{resource}\?.*"), json=empty)
         self.backend._pull_changes()
         events = self.env["integration.event"].search([("backend_id", "=", self.backend.id)])
         self.assertEqual(len(events), 4)
@@ -179,3 +180,39 @@ class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
         self.backend.action_salesforce_import_partners()
         self._process_events()
         self.assertEqual(self._partner("003Q000000Ct002AAA").parent_id, self._partner(ACCOUNT))
+
+    def test_import_over_the_threshold_uses_bulk_api(self):
+        self.backend.salesforce_bulk_threshold = 0  # the org's one account and one contact are "many"
+        self.org.put("Contact", {"Id": "003Q000000Ct003AAA", "LastName": "Curie"})
+        jobs = []
+
+        def create_job(request):
+            sobject = re.search(r"FROM (\w+)", json.loads(request.body)["query"]).group(1)
+            jobs.append(sobject)
+            return 200, {}, json.dumps({"id": f"750Q0000000{sobject[:3]}AAA"})
+
+        self.rsps.add_callback(responses.POST, f"{DATA}/jobs/query", callback=create_job)
+        for sobject, csv_text in (
+            (
+                "Account",
+                '"Id","Name","SystemModstamp"\n'
+                f'"{ACCOUNT}","United Oil & Gas Corp.","2026-11-01T08:00:00.000Z"\n',
+            ),
+            (
+                "Contact",
+                '"Id","AccountId","LastName","SystemModstamp"\n'
+                f'"003Q000000Ct003AAA","{ACCOUNT}","Curie","2026-11-30T10:00:00.000Z"\n',
+            ),
+        ):
+            job = f"750Q0000000{sobject[:3]}AAA"
+            self.rsps.get(f"{DATA}/jobs/query/{job}", json={"id": job, "state": "JobComplete"})
+            self.rsps.get(
+                f"{DATA}/jobs/query/{job}/results", body=csv_text, headers={"Sforce-Locator": "null"}
+            )
+        self.backend.action_salesforce_import_partners()
+        self._process_events()
+        self.assertEqual(jobs, ["Account", "Contact"])
+        events = self.env["integration.event"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(events.mapped("state"), ["done", "done"], [self._why(e) for e in events])
+        self.assertEqual(self._partner("003Q000000Ct003AAA").name, "Curie")
+        self.assertEqual(self._partner("003Q000000Ct003AAA").parent_id, self._partner(ACCOUNT))

@@ -255,3 +255,47 @@ def test_limit_info_parsing():
     assert limits.usage_from_limits(
         {"DailyApiRequests": {"Max": 15000, "Remaining": 14982}}
     ) == limits.ApiUsage(18, 15000)
+
+
+@responses.activate
+def test_bulk_query_polls_the_job_then_reads_the_csv_pages():
+    responses.post(f"{DATA}/jobs/query", json={"id": "750R0000000zlh9IAA", "state": "UploadComplete"})
+    responses.get(
+        f"{DATA}/jobs/query/750R0000000zlh9IAA", json={"id": "750R0000000zlh9IAA", "state": "InProgress"}
+    )
+    responses.get(
+        f"{DATA}/jobs/query/750R0000000zlh9IAA", json={"id": "750R0000000zlh9IAA", "state": "JobComplete"}
+    )
+    results = f"{DATA}/jobs/query/750R0000000zlh9IAA/results"
+    responses.get(
+        results,
+        body='"Id","Name","Phone"\n"001A","United Oil & Gas Corp.",""\n',
+        headers={"Sforce-Locator": "MTAwMDA"},
+        match=[responses.matchers.query_param_matcher({"maxRecords": "50000"})],
+    )
+    responses.get(
+        results,
+        body='"Id","Name","Phone"\n"001B","Edge Communications","(512) 757-6000"\n',
+        headers={"Sforce-Locator": "null"},
+        match=[responses.matchers.query_param_matcher({"maxRecords": "50000", "locator": "MTAwMDA"})],
+    )
+    waits = []
+    records = list(make_client().bulk_query("SELECT Id, Name, Phone FROM Account", sleep=waits.append))
+    assert records == [
+        {"Id": "001A", "Name": "United Oil & Gas Corp.", "Phone": None},
+        {"Id": "001B", "Name": "Edge Communications", "Phone": "(512) 757-6000"},
+    ]
+    assert waits == [2.0]  # polled once more after InProgress
+    assert json.loads(responses.calls[0].request.body) == {
+        "operation": "query",
+        "query": "SELECT Id, Name, Phone FROM Account",
+        "contentType": "CSV",
+    }
+
+
+@responses.activate
+def test_failed_bulk_job_says_why():
+    responses.post(f"{DATA}/jobs/query", json={"id": "750X"})
+    responses.get(f"{DATA}/jobs/query/750X", json={"state": "Failed", "errorMessage": "INVALID_FIELD: Foo"})
+    with pytest.raises(client.BulkJobFailed, match="INVALID_FIELD: Foo"):
+        list(make_client().bulk_query("SELECT Foo FROM Account", sleep=lambda s: None))
