@@ -33,6 +33,7 @@ EVENT_SOURCES = [
 
 ERROR_CLASSES = [
     ("retryable", "Temporary"),
+    ("waiting", "Waiting for a record"),
     ("permanent", "Business rule"),
     ("mapping", "Missing mapping"),
     ("payload", "Bad payload"),
@@ -47,6 +48,8 @@ DEFAULTS = {
     "lease_seconds": 300,
     "retention_days": 30,
     "unexpected_retries": 3,  # unknown exceptions are retried this many times, then failed
+    "retry_horizon_hours": 72,  # a vendor outage is waited out this long (Stripe retries 3 days)
+    "health_stall_minutes": 10,  # /integration/health: due rows and nothing done this long
     "max_body_bytes": 1024 * 1024,
     "parallel_workers": 1,
 }

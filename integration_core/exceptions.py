@@ -1,6 +1,11 @@
 """What a handler raises; the event engine turns each class into a state.
 
 RetryableError   -> `retry` with backoff (the vendor or a lock is temporarily unavailable)
+  VendorUnavailable -> `retry` until the backend's retry horizon (the vendor is down: an
+                     outage is waited out for as long as the vendor itself would retry)
+  WaitingFor     -> `retry`: the record this event needs is not here yet (a refund before its
+                     order); it runs as soon as an event of that entity is done, without
+                     spending attempts, and goes dead only after the retry horizon
 PermanentError   -> `failed`: a person must fix the data, then replay
   MappingError   -> `failed`: an Odoo record the payload refers to is missing or ambiguous
   PayloadError   -> `failed`: the payload does not have the expected shape
@@ -23,6 +28,19 @@ class RetryableError(IntegrationError):
     def __init__(self, message, *, retry_after=None, record=None):
         super().__init__(message, record=record)
         self.retry_after = retry_after  # seconds; a vendor's Retry-After wins over backoff
+
+
+class VendorUnavailable(RetryableError):
+    """The connected system does not answer (timeouts, 5xx): wait it out up to the horizon."""
+
+
+class WaitingFor(RetryableError):
+    """What this event needs has not arrived yet: `entity_key` is the entity (of the same
+    backend) whose event brings it, e.g. the order id a refund belongs to."""
+
+    def __init__(self, message, *, entity_key, record=None):
+        super().__init__(message, record=record)
+        self.entity_key = str(entity_key)
 
 
 class PermanentError(IntegrationError):

@@ -15,15 +15,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 ODOO = [str(ROOT / "setup" / "odoo")]
-SUITE_ADDONS = [
-    "integration_core",
-    "integration_sale",
-    "integration_webhook",
-    "integration_stripe",
-    "integration_shopify",
-    "integration_salesforce",
-    "integration_clm",
-]
+# The suite's addons: what the umbrella addon (the repository root) installs.
+SUITE_ADDONS = ast.literal_eval((ROOT / "__manifest__.py").read_text())["depends"]
 
 
 def load_env():

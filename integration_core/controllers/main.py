@@ -12,9 +12,10 @@ from odoo.http import request
 
 from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
 from ..exceptions import PayloadError, SignatureError, SourceNotAllowed
-from ..lib.delivery import Delivery
+from ..lib.delivery import FORM_TYPES, Delivery
 from ..lib.masking import mask_headers
 from ..lib.prometheus import render as render_prometheus
+from ..tools import cron_watchdog
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class IntegrationWebhookController(http.Controller):
     )
     def receive(self, webhook_uuid, **_params):
         started = time.monotonic()
+        cron_watchdog.ensure_started()  # processing must outlive a database restart
         if not request.db:
             # Odoo serves the request without a database when it cannot open one (it is down,
             # or not selected): the route is server-wide for this answer. Nothing is stored
@@ -39,13 +41,16 @@ class IntegrationWebhookController(http.Controller):
             return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
         try:
             return self._receive(webhook_uuid, started)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        except psycopg2.DatabaseError as exc:
             if isinstance(exc, psycopg2.errors.SerializationFailure):
                 # A concurrent copy of this delivery committed first: Odoo retries the request,
                 # which then finds the stored row and answers "duplicate".
                 raise
-            # The database is down or gone: nothing was stored, the vendor retries later.
-            _logger.warning("integration webhook: database unavailable, answered 503")
+            # The database is down, gone, or dropped the connection mid-request: nothing was
+            # stored, the vendor retries later.
+            _logger.warning(
+                "integration webhook: database unavailable (%s), answered 503", type(exc).__name__
+            )
             return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
 
     def _receive(self, webhook_uuid, started):
@@ -61,7 +66,7 @@ class IntegrationWebhookController(http.Controller):
         length = httpreq.content_length
         if length is not None and length > backend.max_body_bytes:
             return self._refuse(env, backend, 413, f"body of {length} bytes over the limit", started)
-        body = httpreq.get_data()  # cached: Odoo may retry the request after a serialization failure
+        body = self._read_body(httpreq, backend.max_body_bytes)
         if len(body) > backend.max_body_bytes:
             return self._refuse(env, backend, 413, "body over the limit", started)
         if httpreq.mimetype not in backend._webhook_content_types():
@@ -73,6 +78,7 @@ class IntegrationWebhookController(http.Controller):
             query=httpreq.args.to_dict(),
             remote_addr=httpreq.remote_addr or "",
             content_type=httpreq.mimetype,
+            form=httpreq.form.to_dict() if httpreq.mimetype in FORM_TYPES else {},
         )
         try:
             backend._webhook_verify(delivery)
@@ -82,8 +88,17 @@ class IntegrationWebhookController(http.Controller):
             return self._refuse(env, backend, 401, f"signature refused: {exc}", started)
         try:
             envelopes = backend._webhook_parse(delivery)
+            for envelope in envelopes:
+                envelope.check_storable()
         except PayloadError as exc:
             return self._refuse(env, backend, 400, f"unreadable payload: {exc}", started)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
+            # Signed, but not what the connector can read (very deep JSON, UTF-16 text, a date
+            # out of range...): a clear 400, never a 500 that the vendor would retry for days.
+            _logger.info(
+                "integration webhook: backend %s could not read a delivery", backend.id, exc_info=True
+            )
+            return self._refuse(env, backend, 400, f"unreadable payload: {type(exc).__name__}", started)
 
         events = env["integration.event"]
         request_id = headers.get(backend.request_id_header) if backend.request_id_header else None
@@ -99,6 +114,33 @@ class IntegrationWebhookController(http.Controller):
         env.cr.commit()  # stored before acknowledged
         text, content_type = backend._webhook_response(new_count, len(stored) - new_count)
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
+
+    @staticmethod
+    def _read_body(httpreq, limit):
+        """The body, never more than `limit` + 1 bytes of it: a chunked upload (no
+        Content-Length) is not read whole before it is refused. Kept on the request, because
+        Odoo may run the route again after a serialization failure."""
+        if httpreq.content_length is not None:
+            return httpreq.get_data()
+        raw = httpreq._HTTPRequest__wrapped  # werkzeug's request: Odoo's wrapper hides its stream
+        if getattr(raw, "_cached_data", None) is None:
+            raw._cached_data = raw.stream.read(limit + 1)
+        return raw._cached_data
+
+    @http.route(
+        "/integration/health", type="http", auth="none", methods=["GET"], readonly=True, save_session=False
+    )
+    def health(self):
+        """For a supervisor or load balancer: 503 when events or messages are due and nothing
+        has moved for a while (processing stalled, e.g. a cron thread that died when the
+        database restarted); counts only, nothing about the data."""
+        if not request.db:
+            return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
+        report = request.env(user=1)["integration.backend"]._health_report()
+        status = 503 if report["stalled"] else 200
+        return request.make_response(
+            json.dumps(report), headers=[("Content-Type", "application/json")], status=status
+        )
 
     @http.route(
         "/integration/metrics", type="http", auth="bearer", methods=["GET"], readonly=True, save_session=False

@@ -3,7 +3,9 @@ probe it after a cool-down, resume when it answers.
 
 closed    -> calls go out; `threshold` consecutive transport/5xx failures open it
 open      -> no call goes out (rows wait, none lost) until `cooldown` seconds have passed
-half_open -> one probe call goes out: success closes the circuit, failure opens it again"""
+half_open -> one probe call goes out: an answer closes the circuit, failure opens it again;
+             a probe that never reports back (its worker died, or it ended in an error
+             that is not the vendor's) lets another probe go after the cool-down"""
 
 import time
 
@@ -17,9 +19,10 @@ class CircuitBreaker:
         self.state, self.failures, self.opened_at = state, failures, opened_at
 
     def allow_call(self):
-        """May a call go out now? In `open`, the first call after the cool-down is the probe."""
-        if self.state == OPEN and self.clock() - self.opened_at >= self.cooldown:
-            self.state = HALF_OPEN
+        """May a call go out now? In `open`, the first call after the cool-down is the probe;
+        in `half_open`, another probe once the last one is a cool-down old."""
+        if self.state in (OPEN, HALF_OPEN) and self.clock() - (self.opened_at or 0) >= self.cooldown:
+            self.state, self.opened_at = HALF_OPEN, self.clock()  # opened_at: when the probe left
             return True
         return self.state == CLOSED
 

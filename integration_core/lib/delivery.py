@@ -3,6 +3,9 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# Bodies Odoo parses into form fields before the route runs (Dropbox Sign posts one).
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -11,3 +14,4 @@ class Delivery:
     query: Mapping[str, str] = field(default_factory=dict)  # the URL's parameters
     remote_addr: str = ""
     content_type: str = ""  # the media type, without parameters
+    form: Mapping[str, str] = field(default_factory=dict)  # form fields of a form body

@@ -21,6 +21,12 @@ class Envelope(BaseModel):
     occurred_at: datetime | None = None
     payload: str = ""  # the text stored for this event (a delivery may hold several events)
 
+    def check_storable(self):
+        """PostgreSQL text cannot hold a NUL character: refuse it as unreadable."""
+        for name in ("external_event_id", "event_type", "entity_key", "payload"):
+            if "\x00" in getattr(self, name):
+                raise EnvelopeError(f"{name} holds a NUL character")
+
     @field_validator("occurred_at")
     @classmethod
     def _to_naive_utc(cls, value):

@@ -13,7 +13,6 @@ AUDIT_ACTIONS = [
     ("requeued", "Requeued"),
     ("ignored", "Ignored"),
     ("payload_edited", "Payload edited"),
-    ("purged", "Payload purged"),
     ("outbound_call", "Outside call"),
     ("reconciliation", "Reconciliation"),
 ]

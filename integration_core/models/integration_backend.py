@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import requests
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, mute_logger
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
@@ -159,10 +160,18 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_activate(self):
+        self._check_manager()
         self.write({"state": "active"})
 
     def action_pause(self):
+        self._check_manager()
         self.write({"state": "paused"})
+
+    def _check_manager(self):
+        """Configuration actions (and any that makes Odoo call a vendor) are for Integration
+        Managers: a button hidden from users is still callable over RPC."""
+        if not (self.env.su or self.env.user.has_group("integration_core.group_integration_manager")):
+            raise AccessError(self.env._("Only Integration Managers can do this on %s.", self.display_name))
 
     def action_open_events(self):
         return self._events_action(self.env._("Events"), [])
@@ -219,6 +228,11 @@ class IntegrationBackend(models.Model):
 
         Raise the classes of `exceptions.py`; the queue turns them into states."""
         raise PermanentError(self.env._("No connector handles events of backends of kind %s.", self.kind))
+
+    def _retry_horizon_hours(self):
+        """How long an outage of this vendor is waited out before a row goes dead (hook: match
+        the vendor's own retry window)."""
+        return self.env["integration.queue.mixin"]._engine_settings()["retry_horizon_hours"]
 
     def _pull_changes(self):
         """Ingest what changed remotely since the last pull as events of source `pull` (hook)."""
@@ -310,6 +324,10 @@ class IntegrationBackend(models.Model):
             self._lock_for_update(record)
             record.write(values)
             return record
+        if "company_id" in record._fields and "company_id" not in values:
+            # A record a company's backend brings in belongs to that company: the other
+            # companies' users do not see it (contacts are shared by default in Odoo).
+            values = {**values, "company_id": self.company_id.id}
         return record.create(values)
 
     def _lock_for_update(self, records):
@@ -419,7 +437,10 @@ class IntegrationBackend(models.Model):
         """A transport error, 5xx or 429. 429 slows the sender down; the others count
         towards pausing the backend."""
         if error.status == 429:
+            # The vendor answered (it is up, only busy): slow down, and a probe that got a 429
+            # closes the circuit rather than leaving it half open.
             self._rate_limiter().pause(error.retry_after or 1.0)
+            self._outbound_succeeded()
             return
         breaker = self._circuit()
         opened = breaker.record_failure()
@@ -467,9 +488,10 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------ business exceptions
     def _business_exceptions(self):
-        """What the dashboard counts and alerts on beyond the queues: a list of
-        {code, label, count, threshold, action}. Connectors append theirs (stuck orders,
-        unreconciled payments...); the core counts drift left open by reconciliation."""
+        """What the dashboard counts and alerts on beyond the queues (hook): a list of
+        {code, label, count, threshold, action}, where `action` is {res_model, domain}: the
+        records behind the count. Connectors append theirs (stuck orders, unreconciled
+        payments...); the core counts drift left open by reconciliation."""
         self.ensure_one()
         drift = self.env["integration.reconciliation.line"].sudo()
         domain = [("backend_id", "=", self.id), ("state", "=", "open")]

@@ -37,6 +37,7 @@ class IntegrationBackend(models.Model):
     # ------------------------------------------------------------------ actions
     def action_reconcile_now(self):
         self.ensure_one()
+        self._check_manager()  # it calls the vendor
         if not self.can_reconcile:
             raise UserError(self.env._("The connector of %s cannot compare a period yet.", self.name))
         run = self.env["integration.reconciliation.run"]._start(self)

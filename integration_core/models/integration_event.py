@@ -97,6 +97,24 @@ class IntegrationEvent(models.Model):
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
         and 50 concurrent copies of one delivery still make one row."""
         now = fields.Datetime.now()
+        self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
+        row = self.env.cr.fetchone()
+        if row:
+            if trigger:
+                self._trigger_processing()
+            return row[0], True
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
+                backend.id,
+                envelope.external_event_id,
+            )
+        )
+        return self.env.cr.fetchone()[0], False
+
+    def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now):
+        # log_exceptions=False: when concurrent copies collide, Odoo would log the statement
+        # with its parameters (the whole payload: customer data, card numbers) at ERROR level.
         self.env.cr.execute(
             SQL(
                 """
@@ -125,21 +143,9 @@ class IntegrationEvent(models.Model):
                 headers=json.dumps(headers, sort_keys=True),
                 corr=correlation_id,
                 uid=self.env.uid or 1,
-            )
+            ),
+            log_exceptions=False,
         )
-        row = self.env.cr.fetchone()
-        if row:
-            if trigger:
-                self._trigger_processing()
-            return row[0], True
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
-                backend.id,
-                envelope.external_event_id,
-            )
-        )
-        return self.env.cr.fetchone()[0], False
 
     # ------------------------------------------------------------------ processing
     @api.model
@@ -207,6 +213,7 @@ class IntegrationEvent(models.Model):
                 "state": "pending",
                 "next_attempt_at": now,
                 "attempts": 0,
+                "lease_expiries": 0,
                 "lease_until": False,
                 "ignore_reason": False,
             }

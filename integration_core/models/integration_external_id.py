@@ -20,7 +20,6 @@ class IntegrationExternalId(models.Model):
     remote_updated_at = fields.Datetime(
         help="Time of the newest vendor version applied; older deliveries are skipped."
     )
-    payload_hash = fields.Char(help="Hash of the last payload applied.")
     record_ref = fields.Reference(
         selection="_selection_record_models", compute="_compute_record_ref", string="Odoo Record"
     )
@@ -58,15 +57,13 @@ class IntegrationExternalId(models.Model):
         return line.external_id or None
 
     @api.model
-    def _bind(self, backend, record, external_id, remote_updated_at=None, payload_hash=None):
+    def _bind(self, backend, record, external_id, remote_updated_at=None):
         """Bind `record` to `external_id`, or move the binding's version forward."""
         record.ensure_one()
         line = self._line(backend, record._name, external_id)
         values = {"res_id": record.id}
         if remote_updated_at:
             values["remote_updated_at"] = remote_updated_at
-        if payload_hash:
-            values["payload_hash"] = payload_hash
         if line:
             line.write(values)
         else:

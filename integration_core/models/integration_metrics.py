@@ -138,6 +138,47 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------------ Prometheus
     @api.model
+    @api.model
+    def _health_report(self):
+        """{stalled, queues: {model: {overdue, moving}}}: a queue is stalled when rows have been
+        due for longer than the stall limit and none was done within it. Index lookups only."""
+        minutes = self.env["integration.queue.mixin"]._engine_settings()["health_stall_minutes"]
+        limit = fields.Datetime.now() - timedelta(minutes=minutes)
+        backend_ids = self.with_context(active_test=False).search([]).ids  # pylint: disable=no-search-all
+        queues = {}
+        for model in ("integration.event", "integration.outbound"):
+            table = SQL.identifier(self.env[model]._table)
+            self.env.cr.execute(
+                SQL(
+                    """SELECT count(*) FROM (
+                         SELECT 1 FROM %(table)s
+                          WHERE (state IN ('pending', 'retry') AND next_attempt_at < %(limit)s)
+                             OR (state = 'processing' AND lease_until < %(limit)s)
+                          LIMIT 100) AS overdue""",
+                    table=table,
+                    limit=limit,
+                )
+            )
+            overdue = self.env.cr.fetchone()[0]
+            moving = True
+            if overdue:
+                # Per backend, so that the (backend_id, done_at) index answers.
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT 1 FROM unnest(%(ids)s) AS b(id)
+                            WHERE (SELECT max(done_at) FROM %(table)s q
+                                    WHERE q.backend_id = b.id AND q.done_at IS NOT NULL) >= %(limit)s
+                            LIMIT 1""",
+                        ids=backend_ids,
+                        table=table,
+                        limit=limit,
+                    )
+                )
+                moving = bool(self.env.cr.fetchone())
+            queues[model] = {"overdue": overdue, "moving": moving}
+        stalled = any(q["overdue"] and not q["moving"] for q in queues.values())
+        return {"stalled": stalled, "stall_minutes": minutes, "queues": queues}
+
     def _prometheus_metrics(self):
         """Figures for the backends the current user may see (record rules apply)."""
         # Every backend the monitor may see: a handful per database by nature.

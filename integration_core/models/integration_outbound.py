@@ -125,6 +125,8 @@ class IntegrationOutbound(models.Model):
     def action_retry(self):
         self.env["integration.event"]._check_manager()
         todo = self.filtered(lambda m: m.state in ("failed", "dead", "retry"))
-        todo.sudo().write({"state": "pending", "attempts": 0, "next_attempt_at": fields.Datetime.now()})
+        todo.sudo().write(
+            {"state": "pending", "attempts": 0, "lease_expiries": 0, "next_attempt_at": fields.Datetime.now()}
+        )
         self._trigger_processing()
         return True

@@ -6,6 +6,7 @@ Each queue supplies only its handler (`_run_handler`) and what "done" writes
 (`_done_values`), plus optional hooks around them (`_postponed`, `_after_outcome`)."""
 
 import logging
+import math
 import random
 import time
 import traceback
@@ -24,12 +25,21 @@ from ..const import (
     SETTINGS_PREFIX,
     SETTLED_STATES,
 )
-from ..exceptions import IntegrationError, MappingError, PayloadError, RetryableError
+from ..exceptions import (
+    IntegrationError,
+    MappingError,
+    PayloadError,
+    RetryableError,
+    VendorUnavailable,
+    WaitingFor,
+)
 from ..lib.backoff import retry_delay
 from ..lib.http_client import TransientHttpError, VendorHttpError
+from ..tools import cron_watchdog
 from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
 
 _logger = logging.getLogger(__name__)
+MAX_LEASE_EXPIRIES = 2  # a row whose worker died twice while running it goes dead
 
 
 class IntegrationQueueMixin(models.AbstractModel):
@@ -55,8 +65,16 @@ class IntegrationQueueMixin(models.AbstractModel):
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
     is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
     attempts = fields.Integer(readonly=True, default=0)
+    lease_expiries = fields.Integer(
+        readonly=True,
+        default=0,
+        help="Times the row's worker stopped before it finished (its lease ran out).",
+    )
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     lease_until = fields.Datetime(readonly=True)
+    waiting_for = fields.Char(
+        readonly=True, help="The entity whose record this row waits for (e.g. the order of a refund)."
+    )
     error_class = fields.Selection(ERROR_CLASSES, readonly=True)
     error_message = fields.Text(string="Problem", readonly=True)
     error_traceback = fields.Text(readonly=True)
@@ -64,6 +82,7 @@ class IntegrationQueueMixin(models.AbstractModel):
 
     # What the claim query walks: queued rows in order, and unsettled rows per entity.
     _claim_idx = models.Index("(order_at, id) WHERE state IN ('pending', 'retry', 'processing')")
+    _waiting_idx = models.Index("(backend_id, waiting_for) WHERE waiting_for IS NOT NULL")
     _entity_idx = models.Index(
         "(backend_id, entity_key, order_at, id) WHERE state NOT IN ('done', 'ignored')"
     )
@@ -154,6 +173,7 @@ class IntegrationQueueMixin(models.AbstractModel):
         (`_process`), repeat until the queue is empty or Odoo's time budget for the run is
         spent. The batch in hand is always finished; then Odoo calls again (or reschedules
         the job at once) because we report work remaining."""
+        cron_watchdog.ensure_started()
         settings = self._engine_settings()
         cron = self.env["ir.cron"]
         while True:
@@ -207,12 +227,12 @@ class IntegrationQueueMixin(models.AbstractModel):
     def _process(self, settings):
         """Run the handler of one claimed row inside a savepoint and record the outcome."""
         self.ensure_one()
-        if self.attempts > settings["max_attempts"]:
-            # Claimed again after its lease ran out, past the last attempt: its worker died
-            # while running it (every time). Stop here rather than crash another worker.
+        if self.lease_expiries >= MAX_LEASE_EXPIRIES:
+            # Claimed again after its lease ran out, again: its worker died while running it.
+            # Stop here rather than take down another worker.
             self._fail(
                 "unexpected",
-                self.env._("The worker processing it stopped before it finished, at every attempt."),
+                self.env._("The worker processing it stopped before it finished, twice."),
                 dead=True,
             )
             return
@@ -236,21 +256,27 @@ class IntegrationQueueMixin(models.AbstractModel):
                     "error_class": False,
                     "error_message": False,
                     "error_traceback": False,
+                    "waiting_for": False,
                     **self._done_values(result),
                 }
             )
+            self._wake_waiting()
         self.env["integration.audit"]._log_calls(calls)
         self._after_outcome(result, error, int((time.monotonic() - started) * 1000))
 
     def _record_failure(self, settings, exc, tb, unexpected=False):
         """The one classification of a failed attempt, for both queues (docs/connectors.md)."""
-        if isinstance(exc, RetryableError):
-            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
-        elif isinstance(exc, TransientHttpError):
-            message = self.env._(
+        if isinstance(exc, WaitingFor):
+            self._wait_for(settings, exc)
+        elif isinstance(exc, VendorUnavailable | TransientHttpError):
+            message = exc.message if isinstance(exc, VendorUnavailable) else self.env._(
                 "%(backend)s did not answer: %(error)s", backend=self.backend_id.name, error=exc
-            )
-            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after)
+            )  # fmt: skip
+            # An outage is waited out up to the horizon, however many attempts it takes.
+            horizon = self.create_date + timedelta(hours=self.backend_id._retry_horizon_hours())
+            self._schedule_retry(settings, "retryable", message, retry_after=exc.retry_after, until=horizon)
+        elif isinstance(exc, RetryableError):
+            self._schedule_retry(settings, "retryable", exc.message, retry_after=exc.retry_after)
         elif isinstance(exc, VendorHttpError):
             message = self.env._(
                 "%(backend)s refused the request (HTTP %(status)s): %(body)s",
@@ -350,7 +376,8 @@ class IntegrationQueueMixin(models.AbstractModel):
                 )
                 UPDATE %(table)s ev
                    SET state = 'processing', lease_until = %(lease)s,
-                       attempts = COALESCE(ev.attempts, 0) + 1, write_date = %(now)s
+                       attempts = COALESCE(ev.attempts, 0) + 1, write_date = %(now)s,
+                       lease_expiries = COALESCE(ev.lease_expiries, 0) + (ev.state = 'processing')::int
                   FROM ready
                  WHERE ev.id = ready.id
              RETURNING ev.id
@@ -367,12 +394,17 @@ class IntegrationQueueMixin(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------ outcomes
-    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None):
-        if self.attempts >= settings["max_attempts"]:
+    def _schedule_retry(self, settings, error_class, message, retry_after=None, tb=None, until=None):
+        """Retry with backoff; dead at `max_attempts`, or, when `until` is given, once that
+        time has passed (whatever the attempts)."""
+        now = fields.Datetime.now()
+        if (now >= until) if until else self.attempts >= settings["max_attempts"]:
             self._fail(error_class, message, tb=tb, dead=True)
             return
         delay = retry_delay(self.attempts, settings["backoff_base"], settings["backoff_cap"], retry_after)
-        due = fields.Datetime.now() + timedelta(seconds=delay)
+        # Whole seconds, rounded up: the claim compares with Odoo's now(), which has none, so a
+        # wake-up at the exact due time must find the row due.
+        due = now + timedelta(seconds=math.ceil(delay))
         self.write(
             {
                 "state": "retry",
@@ -384,6 +416,57 @@ class IntegrationQueueMixin(models.AbstractModel):
             }
         )
         self._trigger_processing(due)
+
+    def _wait_for(self, settings, exc):
+        """Wait for what the handler needs (see WaitingFor) without spending an attempt:
+        checked again on a slowly growing interval, and at once when an event of that entity
+        is done; dead once the retry horizon has passed."""
+        now = fields.Datetime.now()
+        horizon = self.create_date + timedelta(hours=self.backend_id._retry_horizon_hours())
+        if now >= horizon:
+            self._fail("waiting", exc.message, dead=True)
+            return
+        waited = (now - self.create_date).total_seconds()
+        delay = min(settings["backoff_cap"], max(settings["backoff_base"], waited / 2))
+        due = now + timedelta(seconds=math.ceil(delay))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET attempts = GREATEST(attempts - 1, 0) WHERE id = %s",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["attempts"])
+        self.write(
+            {
+                "state": "retry",
+                "next_attempt_at": due,
+                "lease_until": False,
+                "waiting_for": exc.entity_key,
+                "error_class": "waiting",
+                "error_message": exc.message,
+                "error_traceback": False,
+            }
+        )
+        self._trigger_processing(due)
+
+    def _wake_waiting(self):
+        """Rows waiting for this row's entity (same backend) are due now."""
+        if not self.entity_key:
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %s SET next_attempt_at = %s
+                    WHERE waiting_for = %s AND backend_id = %s AND state = 'retry' RETURNING id""",
+                SQL.identifier(self._table),
+                fields.Datetime.now(),
+                self.entity_key,
+                self.backend_id.id,
+            )
+        )
+        if self.env.cr.fetchall():
+            self.invalidate_model(["next_attempt_at"])
+            self._trigger_processing()
 
     def _fail(self, error_class, message, tb=None, dead=False):
         if dead:

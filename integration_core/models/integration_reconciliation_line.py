@@ -1,7 +1,5 @@
 """One drift found by a reconciliation run, and what a person does about it."""
 
-import json
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -45,7 +43,7 @@ class IntegrationReconciliationLine(models.Model):
     resolved_by = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
 
-    @api.depends("res_model", "res_id")
+    @api.depends("reference")
     def _compute_display_name(self):
         for line in self:
             line.display_name = line.reference
@@ -114,6 +112,3 @@ class IntegrationReconciliationLine(models.Model):
             entity_key=self.entity_key or self.external_id or "",
             occurred_at=fields.Datetime.now(),
         )
-
-    def _payload_json(self):
-        return json.loads(self.payload) if self.payload else {}

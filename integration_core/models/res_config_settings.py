@@ -11,6 +11,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=SETTINGS_PREFIX + "max_attempts",
         default=DEFAULTS["max_attempts"],
     )
+    integration_retry_horizon_hours = fields.Integer(
+        string="Wait Out Outages (hours)",
+        config_parameter=SETTINGS_PREFIX + "retry_horizon_hours",
+        default=DEFAULTS["retry_horizon_hours"],
+        help="A connected system that does not answer is retried this long before its events "
+        "and messages are given up (attempts do not count while it is down).",
+    )
     integration_backoff_base = fields.Integer(
         string="Backoff Base (s)",
         config_parameter=SETTINGS_PREFIX + "backoff_base",

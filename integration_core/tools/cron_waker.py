@@ -6,6 +6,7 @@ than storing a webhook delivery. The workers LISTEN there, so the NOTIFY has to 
 This keeps one autocommit connection per process for it and falls back to Odoo's way
 when that connection fails."""
 
+import heapq
 import logging
 import threading
 import time
@@ -18,9 +19,12 @@ _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _connection = None
 # Odoo's cron workers look at future triggers only when they wake up (at least every 60 s):
-# a retry due in 5 s would wait up to a minute. One timer per database, the earliest wins.
+# a retry due in 5 s would wait up to a minute. Per database: every wake-up time asked for
+# (a heap) and one timer for the earliest; when it fires, the next one is armed.
+_due = {}
 _timers = {}
 MAX_DELAY = 55  # later than this, Odoo's own wake-up comes first anyway
+LATE = 0.2  # seconds after the due time: the row is surely due when the workers look
 
 
 def notify_cron_workers_at(dbname, when):
@@ -33,21 +37,36 @@ def notify_cron_workers_at(dbname, when):
     if delay > MAX_DELAY:
         return
     with _lock:
-        current = _timers.get(dbname)
-        if current and current.is_alive() and current.when <= when:
-            return
-        if current:
-            current.cancel()
-        timer = threading.Timer(delay, _fire, args=(dbname,))
-        timer.daemon = True
-        timer.when = when
-        _timers[dbname] = timer
-        timer.start()
+        heapq.heappush(_due.setdefault(dbname, []), when)
+        _arm(dbname)
+
+
+def _arm(dbname):
+    """Keep one timer per database, set for the earliest wake-up asked for (under _lock)."""
+    pending = _due.get(dbname)
+    if not pending:
+        return
+    earliest = pending[0]
+    current = _timers.get(dbname)
+    if current and current.is_alive() and current.when <= earliest:
+        return
+    if current:
+        current.cancel()
+    timer = threading.Timer(max(0.0, earliest - time.time()) + LATE, _fire, args=(dbname,))
+    timer.daemon = True
+    timer.when = earliest
+    _timers[dbname] = timer
+    timer.start()
 
 
 def _fire(dbname):
     with _lock:
         _timers.pop(dbname, None)
+        pending = _due.get(dbname, [])
+        now = time.time()
+        while pending and pending[0] <= now:
+            heapq.heappop(pending)
+        _arm(dbname)  # the later wake-ups still wait their turn
     try:
         notify_cron_workers(dbname)
     except Exception:  # noqa: BLE001 - the 60 s wake-up still picks the trigger up

@@ -7,7 +7,7 @@ from unittest.mock import patch
 import responses
 from freezegun import freeze_time
 from odoo import fields
-from odoo.addons.integration_core.exceptions import RetryableError
+from odoo.addons.integration_core.exceptions import RetryableError, WaitingFor
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -132,4 +132,41 @@ class TestFailureContract(VendorHostsMixin, IntegrationCaseMixin, TransactionCas
         with self._later(1200):
             self._process_events()
         self.assertEqual(event.state, "dead")
-        self.assertIn("stopped before it finished", event.error_message)
+        self.assertIn("stopped before it finished, twice", event.error_message)
+
+    def _waiting_sync(self):
+        """A handler whose event K-REFUND needs the contact K-ORDER first (a refund before its order)."""
+        real_sync = type(self.backend)._generic_contact_sync
+        binder = self.env["integration.external.id"]
+
+        def sync(backend, event):
+            if event.external_event_id == "evt_refund" and not binder._record_for(
+                backend, "res.partner", "K-ORDER"
+            ):
+                raise WaitingFor("Order K-ORDER is not in Odoo yet.", entity_key="K-ORDER")
+            return real_sync(backend, event)
+
+        return patch.object(type(self.backend), "_generic_contact_sync", sync)
+
+    def test_an_event_waiting_for_its_record_runs_as_soon_as_the_record_arrives(self):
+        # Issue 19: "the record this event needs is not here yet" is a wait, not a failure.
+        refund = self._ingest(self.backend, contact_event("evt_refund", "K-REFUND"))
+        unrelated = self._ingest(self.backend, contact_event("evt_unrelated", "K-OTHER", created=1700000100))
+        with self._waiting_sync():
+            self._process_events()
+            self.assertEqual((refund.state, refund.error_class, refund.attempts), ("retry", "waiting", 0))
+            self.assertGreater(refund.next_attempt_at, fields.Datetime.now(), "not retried in a loop")
+            self.assertEqual(unrelated.state, "done", "other entities do not wait")
+            order = self._ingest(self.backend, contact_event("evt_order", "K-ORDER", created=1700000200))
+            self._process_events()  # the order is done, which makes the refund due at once
+        self.assertEqual((order.state, refund.state), ("done", "done"))
+        self.assertFalse(refund.waiting_for)
+
+    def test_a_wait_goes_dead_after_the_retry_horizon(self):
+        refund = self._ingest(self.backend, contact_event("evt_refund", "K-REFUND"))
+        with self._waiting_sync():
+            self._process_events()
+            with self._later(73 * 3600):
+                self._process_events()
+        self.assertEqual((refund.state, refund.error_class), ("dead", "waiting"))
+        self.assertIn("K-ORDER is not in Odoo yet", refund.error_message)

@@ -144,3 +144,41 @@ class TestOutbound(VendorHostsMixin, IntegrationCaseMixin, TransactionCase):
         self.assertEqual((self.backend.circuit_state, self.backend.state), ("closed", "active"))
         self.assertEqual((first.state, second.state), ("done", "done"))
         self.assertEqual(len(responses.calls), 4)
+
+    @responses.activate
+    def test_a_probe_answered_429_closes_the_circuit_and_sending_resumes(self):
+        # Issue 19: the probe's 429 paused the limiter and left the circuit half open for good.
+        responses.post(PUSH_URL, status=500)
+        responses.post(PUSH_URL, status=502)
+        responses.post(PUSH_URL, status=429, headers={"Retry-After": "5"})
+        responses.post(PUSH_URL, status=200)
+        self.partner.name = "Busy vendor"
+        [message] = self._messages()
+        self._send_outbound()
+        with self._later(3600):
+            self._send_outbound()
+            self.assertEqual(self.backend.circuit_state, "open")
+        with self._later(3600 + 61):
+            self._send_outbound()  # the probe gets a 429: the vendor is up, only busy
+            self.assertEqual((self.backend.circuit_state, self.backend.state), ("closed", "active"))
+        _RATE_LIMITERS.clear()  # the limiter's pause runs on the real clock
+        with self._later(3600 + 61 + 10):
+            self._send_outbound()
+        self.assertEqual((message.state, message.response_status), ("done", 200))
+
+    @responses.activate
+    def test_an_outage_is_waited_out_until_the_horizon_not_for_a_few_attempts(self):
+        # Issue 19: messages went dead after 5 sends, minutes into an outage.
+        self.env["ir.config_parameter"].set_param("integration_core.max_attempts", 2)
+        self.backend.circuit_threshold = 1000  # every attempt reaches the vendor
+        responses.post(PUSH_URL, status=503)
+        self.partner.name = "Vendor down"
+        [message] = self._messages()
+        for hour in range(8):
+            _RATE_LIMITERS.clear()
+            with self._later(hour * 3600):
+                self._send_outbound()
+        self.assertEqual((message.state, message.attempts), ("retry", 8), "still waiting, past max_attempts")
+        with self._later(73 * 3600):
+            self._send_outbound()
+        self.assertEqual(message.state, "dead", "given up after the 72 h horizon")

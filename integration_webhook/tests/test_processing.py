@@ -253,16 +253,32 @@ class TestParallelWorkers(TransactionCase):
 class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
     """A retry due in a few seconds wakes the cron workers then, not at their next minute."""
 
-    def test_the_earliest_wake_up_wins_and_far_ones_are_left_to_odoo(self):
+    def test_every_wake_up_fires_in_time_order_and_far_ones_are_left_to_odoo(self):
+        # Issue 19: the waker used to keep only its earliest timer and drop the later ones.
         fired = []
         with patch.object(cron_waker, "notify_cron_workers", side_effect=fired.append):
             start = time.time()
-            cron_waker.notify_cron_workers_at("db_a", start + 0.6)
-            cron_waker.notify_cron_workers_at("db_a", start + 0.2)  # earlier: replaces it
-            cron_waker.notify_cron_workers_at("db_a", start + 0.4)  # later: already covered
+            cron_waker.notify_cron_workers_at("db_a", start + 0.7)
+            cron_waker.notify_cron_workers_at("db_a", start + 0.1)  # earlier: fires first
             cron_waker.notify_cron_workers_at("db_b", start + 3600)  # Odoo wakes up before
-            time.sleep(1.0)
-        self.assertEqual(fired, ["db_a"])
+            time.sleep(0.5)
+            self.assertEqual(fired, ["db_a"])
+            time.sleep(0.9)
+        self.assertEqual(fired, ["db_a", "db_a"], "the later wake-up is not dropped")
+
+    def test_a_retry_is_due_at_whole_seconds_so_its_wake_up_finds_it(self):
+        # Issue 19: a due time with microseconds was later than Odoo's now() at the wake-up.
+        backend = self._make_backend(name="Due")
+        event = self.env["integration.event"].create(
+            {"backend_id": backend.id, "external_event_id": "evt_due", "event_type": "contact.updated"}
+        )
+        with patch.object(queue_mixin, "retry_delay", return_value=4.3):
+            event._schedule_retry(
+                {"max_attempts": 5, "backoff_base": 5, "backoff_cap": 60}, "retryable", "busy"
+            )
+        self.assertEqual(event.next_attempt_at.microsecond, 0)
+        with freeze_time(event.next_attempt_at):
+            self.assertEqual(self.env["integration.event"]._claim_batch(10, 60), event)
 
     def test_a_scheduled_retry_asks_for_a_wake_up_after_commit(self):
         backend = self._make_backend(name="Wake")

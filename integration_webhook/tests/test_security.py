@@ -39,3 +39,22 @@ class TestSecurity(IntegrationCaseMixin, TransactionCase):
         self.assertFalse(events.filtered(lambda e: e.backend_id == self.backend_b))
         backends = self.env["integration.backend"].with_user(self.manager).search([])
         self.assertNotIn(self.backend_b, backends)
+
+    def test_a_read_only_user_cannot_make_odoo_call_a_vendor(self):
+        # Issue 19: hidden buttons were still callable over RPC by Integration Users.
+        backend = self.backend.with_user(self.user)
+        for action in (backend.action_reconcile_now, backend.action_pause, backend.action_activate):
+            with self.assertRaises(AccessError):
+                action()
+
+    def test_contacts_a_company_backend_brings_in_stay_in_that_company(self):
+        # Issue 19: partners created by company B's backend were readable by company A's users.
+        event = self._ingest(self.backend_b, contact_event("evt_b_contact", "S-3", name="B Customer"))
+        self._process_events()
+        self.assertEqual(event.state, "done")
+        partner = event.result_ref
+        self.assertEqual(partner.company_id, self.company_b)
+        self.assertFalse(
+            self.env["res.partner"].with_user(self.manager).search([("id", "=", partner.id)]),
+            "company A's users do not see it",
+        )

@@ -124,6 +124,30 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.assertFalse(self._events())
         self.assertEqual(self._refusals(400), 3)
 
+    def test_signed_bodies_the_connector_cannot_read_are_400_never_500(self):
+        # Issue 19: very deep JSON, UTF-16 text, a NUL in an id and a time out of range got 500.
+        deep = b"[" * 100000 + b"]" * 100000
+        utf16 = json.dumps(contact_event("evt_u16", "C-16")).encode("utf-16")
+        nul = json.dumps(contact_event("evt_\x00nul", "C-0")).encode()  # \u0000 in the id
+        far = json.dumps(contact_event("evt_far", "C-far", created=10**20)).encode()
+        for body in (deep, utf16, nul, far):
+            response = self._post(body, signed_headers(body, timestamp=now()))
+            self.assertEqual(response.status_code, 400, (body[:30], response.text[:200]))
+        self.assertFalse(self._events())
+        self.assertEqual(self._refusals(400), 4)
+
+    def test_a_chunked_upload_over_the_limit_is_refused_without_reading_it_whole(self):
+        # Issue 19: bodies without Content-Length were read whole before any check.
+        self.backend.max_body_bytes = 1024
+
+        def chunks():
+            for _index in range(256):  # 4 MB if it were all read
+                yield b"x" * 16384
+
+        response = self._post(chunks(), {"Content-Type": "application/json", "X-Signature": "00"})
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self._events())
+
     def test_get_is_refused(self):
         response = self.url_open(self.url)
         self.assertEqual(response.status_code, 405)

@@ -3,10 +3,22 @@ import hmac
 import os
 import subprocess
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 import dbtools  # on the path through conftest.py
+
+# The running e2e server's process id, for the tests that watch its memory.
+SERVER = {}
+
+
+def server_rss_mb():
+    """Resident memory of the e2e Odoo server, in MB (from /proc)."""
+    status = Path(f"/proc/{SERVER['pid']}/status").read_text()
+    return round(
+        int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+    )
 
 
 def sign(secret, body):
@@ -31,6 +43,7 @@ def odoo_serving(name, modules):
         server = dbtools.OdooServer(db, log, "--max-cron-threads", "1")
     except RuntimeError as exc:
         pytest.fail(str(exc))
+    SERVER["pid"] = server.process.pid
     try:
         yield server, db
     finally:

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from integration_helpers import sign
+from integration_helpers import server_rss_mb, sign
 
 SECRET = "e2e-reliability-secret"
 
@@ -71,7 +71,7 @@ def _malformed_requests(rng, count):
     """Bodies and headers a broken or hostile sender could send; none is a valid delivery."""
     valid = contact("evt_fuzz", "Fuzz")
     for index in range(count):
-        case = index % 8
+        case = index % 12
         if case == 0:  # random bytes, signed
             body = rng.randbytes(rng.randint(0, 300))
             yield body, signed(body)
@@ -111,13 +111,31 @@ def _malformed_requests(rng, count):
             flipped = bytearray(valid)
             flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
             yield bytes(flipped), signed(valid)
-        else:  # non-UTF-8 JSON-ish body, signed
+        elif case == 7:  # non-UTF-8 JSON-ish body, signed
             body = b'{"id": "\xff\xfe", "type": "\xc3"}'
+            yield body, signed(body)
+        elif case == 8:  # JSON nested deeper than any parser allows, signed
+            depth = rng.randint(2000, 200000)
+            body = b"[" * depth + b"]" * depth
+            yield body, signed(body)
+        elif case == 9:  # the event in UTF-16 or UTF-32, signed
+            body = valid.decode().encode(rng.choice(["utf-16", "utf-32", "utf-16-be"]))
+            yield body, signed(body)
+        elif case == 10:  # a NUL character in the id, signed
+            body = json.dumps(
+                {"id": "evt\u0000" + str(index), "type": "contact.updated", "data": {}}
+            ).encode()
+            yield body, signed(body)
+        else:  # a time out of any range, signed
+            body = json.dumps(
+                {"id": f"evt_t{index}", "type": "t", "created": rng.choice([10**20, -(10**20)])}
+            ).encode()
             yield body, signed(body)
 
 
 def test_two_thousand_malformed_requests_get_only_4xx_and_store_nothing(base_url, admin, backend):
     rng = random.Random(20261127)
+    rss_before = server_rss_mb()
     stored_before = admin.call("integration.event", "search_count", [("backend_id", "=", backend["id"])])
     session = requests.Session()
     statuses = {}
@@ -127,3 +145,6 @@ def test_two_thousand_malformed_requests_get_only_4xx_and_store_nothing(base_url
     assert all(400 <= status < 500 for status in statuses), statuses
     stored_after = admin.call("integration.event", "search_count", [("backend_id", "=", backend["id"])])
     assert stored_after == stored_before
+    rss_after = server_rss_mb()
+    print(f"\n[faults] 2,000 fuzzed requests: {statuses}; server RSS {rss_before} -> {rss_after} MB")
+    assert rss_after - rss_before < 150, "the server's memory grew with malformed requests"

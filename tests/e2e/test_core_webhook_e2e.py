@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+import dbtools  # on the path through conftest.py
 from integration_helpers import sign
 
 SECRET = "e2e-secret"
@@ -83,9 +84,18 @@ def test_refused_deliveries_store_nothing(base_url, admin, backend):
 
 def test_fifty_concurrent_copies_make_one_event_and_one_partner(base_url, admin, backend):
     payload = contact("evt_e2e_storm", "E2E-3", "Dorothy Vaughan")
+    # Customer data and a card number: colliding inserts must not write them to the log.
+    payload["data"].update(email="dorothy.vaughan@example.com", card="4242424242424242")
+    log = dbtools.LOCAL / "log" / "e2e-odoo.log"
+    log_start = log.stat().st_size
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(pool.map(lambda _i: deliver(base_url, backend, payload).status_code, range(50)))
     assert statuses == [200] * 50
+    with log.open("rb") as handle:  # what the server logged during the storm
+        handle.seek(log_start)
+        server_log = handle.read().decode(errors="replace")
+    assert "4242424242424242" not in server_log, "a card number reached the server log"
+    assert "dorothy.vaughan@example.com" not in server_log, "customer data reached the server log"
     admin.wait_for("integration.event", [("external_event_id", "=", "evt_e2e_storm"), ("state", "=", "done")])
     assert admin.call("integration.event", "search_count", [("external_event_id", "=", "evt_e2e_storm")]) == 1
     assert admin.call("res.partner", "search_count", [("name", "=", "Dorothy Vaughan")]) == 1

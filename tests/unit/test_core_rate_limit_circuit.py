@@ -55,3 +55,18 @@ def test_success_resets_the_failure_count():
     breaker.record_failure()
     breaker.record_success()
     assert breaker.record_failure() is False and breaker.state == CLOSED
+
+
+def test_a_probe_that_never_reports_back_does_not_wedge_the_circuit():
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=30, clock=clock)
+    breaker.record_failure()
+    clock.now += 30
+    assert breaker.allow_call() and breaker.state == HALF_OPEN  # the probe leaves...
+    assert not breaker.allow_call(), "one probe at a time"
+    clock.now += 29
+    assert not breaker.allow_call()
+    clock.now += 1  # ...and never reports (its worker died, or it raised something else)
+    assert breaker.allow_call(), "another probe goes out after the cool-down"
+    breaker.record_success()
+    assert breaker.state == CLOSED

@@ -11,6 +11,7 @@ registry.category("web_tour.tours").add("integration_core_backend_tour", {
         { trigger: ".o_field_widget[name='name'] input", run: "edit Tour backend" },
         { trigger: ".o_field_widget[name='kind'] .o_select_menu_toggler", run: "click" },
         { trigger: ".o_select_menu_item:contains('Signed webhook (HMAC-SHA256)')", run: "click" },
+        { trigger: "a.nav-link:contains('Signed webhook')", run: "click" },
         { trigger: ".o_field_widget[name='signature_header'] input", run: "edit X-Tour-Signature" },
         ...stepUtils.saveForm(),
         { trigger: ".o_field_widget[name='webhook_url']:contains('/integration/webhook/')" },
