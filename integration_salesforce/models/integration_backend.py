@@ -13,9 +13,9 @@ from odoo import api, fields, models
 from odoo.addons.integration_core.exceptions import (
     PayloadError,
     PermanentError,
-    RetryableError,
     SignatureError,
     SourceNotAllowed,
+    VendorUnavailable,
 )
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.http_client import ApiClient
@@ -318,7 +318,7 @@ class IntegrationBackend(models.Model):
         now = fields.Datetime.now()
         if self.salesforce_paused_until and self.salesforce_paused_until > now:
             wait = (self.salesforce_paused_until - now).total_seconds()
-            raise RetryableError(
+            raise VendorUnavailable(
                 self.env._(
                     "Salesforce's daily API limit is spent: paused until %s (UTC).",
                     self.salesforce_paused_until,
@@ -327,7 +327,7 @@ class IntegrationBackend(models.Model):
             )
         usage = self._salesforce_usage()
         if usage.over_share(self.salesforce_api_share or 100):
-            raise RetryableError(
+            raise VendorUnavailable(
                 self.env._(
                     "%(used)s of %(max)s daily API requests used: over this connector's share "
                     "(%(share)s %%).",
@@ -342,7 +342,7 @@ class IntegrationBackend(models.Model):
         """The error a handler or sender raises on REQUEST_LIMIT_EXCEEDED: retry later, and
         pause the backend. The pause is written after the savepoint (see `_after_outcome` of
         the two queues), which rolls back everything the handler wrote."""
-        error = RetryableError(exc.args[0], retry_after=exc.retry_after)
+        error = VendorUnavailable(exc.args[0], retry_after=exc.retry_after)
         error.salesforce_pause_seconds = exc.retry_after
         return error
 

@@ -8,7 +8,7 @@ to a confirmed order waits for a manager (`integration.salesforce.order.change`)
 import json
 
 from odoo import Command, fields, models
-from odoo.addons.integration_core.exceptions import MappingError, PermanentError
+from odoo.addons.integration_core.exceptions import MappingError, PermanentError, WaitingFor
 
 from ..const import (
     OPPORTUNITY,
@@ -77,6 +77,18 @@ class IntegrationBackend(models.Model):
             order = self.env["integration.external.id"]._record_for(
                 self, "sale.order", sf_key(contract.opportunity_id)
             )
+            if not order:
+                # the original deal's own event may still be on its way: wait for it
+                raise WaitingFor(
+                    self.env._(
+                        "Waiting for the order of opportunity %(opp)s (contract %(contract)s) first: "
+                        "this %(what)s changes it.",
+                        opp=contract.opportunity_id,
+                        contract=contract_id,
+                        what=what,
+                    ),
+                    entity_key=f"deal:{sf_key(contract.opportunity_id)}",
+                )
         if not order:
             raise MappingError(
                 self.env._(
@@ -116,7 +128,6 @@ class IntegrationBackend(models.Model):
         binder = self.env["integration.external.id"]
         key = sf_key(opportunity.id)
         order = binder._record_for(self, "sale.order", key)
-        line = binder._line(self, "sale.order", key) if order else binder
         if order and event.occurred_at and binder._is_stale(self, "sale.order", key, event.occurred_at):
             event._note_result(
                 self.env._(
@@ -131,7 +142,9 @@ class IntegrationBackend(models.Model):
         # Only an opportunity change can be Odoo's echo: a quote notification is a quote change
         # (its opportunity may well carry the integration user's last write-back).
         from_opportunity = event.event_type == OPPORTUNITY
-        echo = mapping.is_echo(values, self.salesforce_integration_user_id, line.payload_hash, owned)
+        echo = mapping.is_echo(
+            values, self.salesforce_integration_user_id, order.salesforce_content_hash, owned
+        )
         if order and from_opportunity and echo:
             event._note_result(self.env._("Echo of Odoo's own status write-back: nothing to apply."))
             return order
@@ -171,12 +184,12 @@ class IntegrationBackend(models.Model):
         if not order:
             order = self._salesforce_create_order(opportunity, quote, partner, currency, line_values, lines)
             self._salesforce_check_untaxed(order, lines, quote, opportunity)
-            binder._bind(self, order, key, opportunity.version, content_hash)
+            self._salesforce_bind_deal(order, opportunity, content_hash)
             if self.salesforce_order_action == "confirm":
                 order._integration_confirm()
             return order
         changes = mapping.line_changes(order._salesforce_snapshot(), lines)
-        binder._bind(self, order, key, opportunity.version, content_hash)
+        self._salesforce_bind_deal(order, opportunity, content_hash)
         if not changes:
             event._note_result(self.env._("No change to the order's lines."))
             return order
@@ -188,6 +201,13 @@ class IntegrationBackend(models.Model):
         self.env["integration.salesforce.order.change"]._propose(self, order, lines, changes, quote, event)
         event._note_result(self.env._("The confirmed order differs from Salesforce: waiting for a manager."))
         return order
+
+    def _salesforce_bind_deal(self, order, opportunity, content_hash):
+        """The order stands for the opportunity at this version; the hash of its
+        Salesforce-owned content tells Odoo's own write-back (echo) from a real change."""
+        self.env["integration.external.id"]._bind(self, order, sf_key(opportunity.id), opportunity.version)
+        if order.salesforce_content_hash != content_hash:
+            order.with_context(integration_inbound=True).salesforce_content_hash = content_hash
 
     def _salesforce_primary_quote(self, opportunity):
         if not opportunity.primary_quote_id:
@@ -222,9 +242,7 @@ class IntegrationBackend(models.Model):
         elif order.state == "sale":
             self.env["integration.salesforce.order.change"]._propose_lost(self, order, reason, event)
             event._note_result(self.env._("Lost after confirmation: waiting for a manager."))
-        self.env["integration.external.id"]._bind(
-            self, order, sf_key(opportunity.id), opportunity.version, content_hash
-        )
+        self._salesforce_bind_deal(order, opportunity, content_hash)
         return order
 
     # ---------------------------------------------------------------- amendments

@@ -20,6 +20,9 @@ class SaleOrder(models.Model):
     salesforce_renewed_order_id = fields.Many2one(
         "sale.order", string="Renews Order", copy=False, readonly=True, index="btree_not_null"
     )
+    salesforce_content_hash = fields.Char(
+        copy=False, readonly=True, help="Hash of the opportunity's Salesforce-owned fields last applied."
+    )
     salesforce_change_ids = fields.One2many("integration.salesforce.order.change", "order_id")
 
     def _salesforce_snapshot(self):

@@ -227,10 +227,8 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         self.assertEqual(event.state, "failed")
         self.assertIn("is In Review, not approved", event.error_message)
 
-    def test_amendment_changes_the_contract_order_by_the_delta(self):
-        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
-        self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
-        order = self._order()
+    def _amendment_in_org(self):
+        """Contract 800Q... of the won deal OPP, and an approved amendment (10 -> 15 seats)."""
         self.org.put(
             "Contract", {"Id": "800Q0000000C1AAA", "SBQQ__Opportunity__c": OPP, "SBQQ__Quote__c": QUOTE}
         )
@@ -282,6 +280,13 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
             "Opportunity",
             {"Id": amendment_opp, "SystemModstamp": "2026-12-01T10:00:00.000+0000"},
         )
+        return notification
+
+    def test_amendment_changes_the_contract_order_by_the_delta(self):
+        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
+        self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
+        order = self._order()
+        notification = self._amendment_in_org()
         [event] = self._process(self._deliver_soap([notification]))
         self.assertEqual(event.state, "done", self._why(event))
         self.assertEqual(
@@ -294,6 +299,19 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         [again] = self._process(self._deliver_soap([("04lQ0000000AM2A", notification[1], notification[2])]))
         self.assertIn("already on the order", again.result_note)
         self.assertEqual(order.amount_untaxed, 15000.00)
+
+    def test_amendment_before_its_original_order_waits_for_it(self):
+        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
+        notification = self._amendment_in_org()
+        [amendment] = self._process(self._deliver_soap([notification]))
+        self.assertEqual(amendment.state, "retry")
+        self.assertIn("Waiting for the order of opportunity", amendment.error_message)
+        self.assertFalse(self._order())
+        [original] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
+        self.assertEqual(original.state, "done", self._why(original))
+        self._process(amendment)  # woken by the original deal's event
+        self.assertEqual(amendment.state, "done", self._why(amendment))
+        self.assertEqual(self._order().amount_untaxed, 15000.00)
 
     def test_renewal_gives_a_new_order_linked_to_the_renewed_one(self):
         self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 10, 12000.00)], 12000.00)
