@@ -4,6 +4,7 @@ usage. Handlers live beside it by concern: partners (accounts, contacts, import)
 (opportunities, CPQ quotes, amendments, renewals), write-back (status to Salesforce) and
 reconciliation (`integration_backend_<concern>.py`)."""
 
+import functools
 import ipaddress
 import json
 import time
@@ -128,7 +129,7 @@ class IntegrationBackend(models.Model):
         if self.salesforce_allowed_ips and not self._salesforce_ip_allowed(delivery.remote_addr):
             raise SourceNotAllowed(f"{delivery.remote_addr} is not in the allowed source ranges")
         try:
-            message = soap.parse_outbound_message(delivery.body)
+            message = _outbound_message(delivery.body)
         except soap.SoapMessageError:
             return  # unreadable: _webhook_parse refuses it
         if not soap.same_org(self.salesforce_org_id or "", message.organization_id):
@@ -162,7 +163,7 @@ class IntegrationBackend(models.Model):
         if self.kind != "salesforce":
             return super()._webhook_parse(delivery)
         try:
-            message = soap.parse_outbound_message(delivery.body)
+            message = _outbound_message(delivery.body)
         except soap.SoapMessageError as exc:
             raise PayloadError(str(exc)) from None
         envelopes = []
@@ -376,6 +377,13 @@ class IntegrationBackend(models.Model):
 
     def action_salesforce_resume(self):
         self.sudo().salesforce_paused_until = False
+
+
+@functools.lru_cache(maxsize=4)
+def _outbound_message(body: bytes):
+    """The delivery parsed once: the OrganizationId check and the envelopes read the same
+    parse of the same body (the route calls both, in this order, in one request)."""
+    return soap.parse_outbound_message(body)
 
 
 def _entity_key(sobject, values):
