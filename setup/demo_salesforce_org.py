@@ -3,6 +3,7 @@ client credentials, SOQL by object and id, sObject Collections updates (recorded
 Every answer carries `Sforce-Limit-Info`, as Salesforce's do."""
 
 import copy
+import datetime
 import http.server
 import json
 import re
@@ -77,10 +78,19 @@ class DemoSalesforceOrg:
         wanted = re.search(r"WHERE Id = '(\w+)'", soql)
         if wanted:
             found = [r for r in found if r["Id"][:15] == wanted.group(1)[:15]]
+        since = re.search(r"SystemModstamp > (\S+)", soql)  # the scheduled pull's window
+        if since:
+            found = [r for r in found if _time(r.get("SystemModstamp")) > _time(since.group(1))]
         return {"totalSize": len(found), "done": True, "records": copy.deepcopy(found)}
 
     def stop(self):
         self.server.shutdown()
+
+
+def _time(text):
+    if not text:
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def won_deal_with_cpq_quote(org):

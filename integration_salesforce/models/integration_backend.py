@@ -19,7 +19,6 @@ from odoo.addons.integration_core.exceptions import (
     VendorUnavailable,
 )
 from odoo.addons.integration_core.lib.envelope import Envelope
-from odoo.addons.integration_core.lib.http_client import ApiClient
 from odoo.addons.integration_core.lib.timeparse import TimeError, to_utc
 from odoo.exceptions import UserError, ValidationError
 
@@ -269,11 +268,7 @@ class IntegrationBackend(models.Model):
             return backend.salesforce_access_token
         if backend.salesforce_auth_flow == "client_credentials":
             token = auth.token_by_client_credentials(
-                ApiClient(
-                    backend.salesforce_instance_url,
-                    on_call=self._api_client("").on_call,
-                    session=self._http_session(),
-                ),
+                self._api_client(backend.salesforce_instance_url),  # My Domain only for this flow
                 backend.salesforce_consumer_key or "",
                 backend.salesforce_consumer_secret or "",
             )
@@ -286,7 +281,7 @@ class IntegrationBackend(models.Model):
                 raise auth.AuthError("the JWT flow needs the consumer key, the username and the private key")
             login = backend.salesforce_login_url or "https://login.salesforce.com"
             token = auth.token_by_jwt(
-                ApiClient(login, on_call=self._api_client(login).on_call, session=self._http_session()),
+                self._api_client(login),
                 backend.salesforce_consumer_key,
                 backend.salesforce_username,
                 backend.salesforce_private_key,

@@ -75,8 +75,6 @@ class IntegrationBackend(models.Model):
             "website": account.website or False,
             **self._salesforce_address_values(billing),
         }
-        if self.company_id:
-            values.setdefault("company_id", False)
         partner = self._write_or_create(partner or self.env["res.partner"], values)
         shipping = account.shipping_address()
         if not shipping.is_empty() and shipping != billing:
