@@ -20,10 +20,12 @@ class Envelope(BaseModel):
     entity_key: str = Field(default="", max_length=255)
     occurred_at: datetime | None = None
     payload: str = ""  # the text stored for this event (a delivery may hold several events)
+    # What the event is about in business words ("Payment 42.42 USD from jane@…"), for lists.
+    summary: str = Field(default="", max_length=255)
 
     def check_storable(self):
         """PostgreSQL text cannot hold a NUL character: refuse it as unreadable."""
-        for name in ("external_event_id", "event_type", "entity_key", "payload"):
+        for name in ("external_event_id", "event_type", "entity_key", "payload", "summary"):
             if "\x00" in getattr(self, name):
                 raise EnvelopeError(f"{name} holds a NUL character")
 

@@ -105,6 +105,7 @@ class IntegrationBackend(models.Model):
     ownership_ids = fields.One2many("integration.ownership", "backend_id", string="System of Record")
     event_ids = fields.One2many("integration.event", "backend_id")
     event_count = fields.Integer(compute="_compute_event_counts")
+    outbound_count = fields.Integer(compute="_compute_event_counts")
     exception_count = fields.Integer(compute="_compute_event_counts")
     business_exception_ids = fields.One2many("integration.business.exception", "backend_id")
     business_alert_count = fields.Integer(
@@ -134,9 +135,15 @@ class IntegrationBackend(models.Model):
                 [("backend_id", "in", self.ids)], ["backend_id", "is_exception"], ["__count"]
             )
         }
+        outbound = dict(
+            self.env["integration.outbound"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
         for backend in self:
             backend.exception_count = counts.get((backend.id, True), 0)
             backend.event_count = backend.exception_count + counts.get((backend.id, False), 0)
+            backend.outbound_count = outbound.get(backend, 0)
 
     @api.depends("business_exception_ids.is_over")
     def _compute_business_alert_count(self):
@@ -178,6 +185,16 @@ class IntegrationBackend(models.Model):
 
     def action_open_exceptions(self):
         return self._events_action(self.env._("Exceptions"), [("is_exception", "=", True)])
+
+    def action_open_outbound(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Outbound"),
+            "res_model": "integration.outbound",
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id)],
+        }
 
     def _events_action(self, name, domain):
         self.ensure_one()
@@ -448,11 +465,14 @@ class IntegrationBackend(models.Model):
         if opened and self.state == "active":
             self.sudo().state = "degraded"
             self._notify_managers(
-                self.env._("%s is not answering: sending paused", self.name),
+                self._not_answering_summary(),
                 self.env._(
                     "Messages wait in the outbound queue; a probe is sent every %s s.", self.circuit_cooldown
                 ),
             )
+
+    def _not_answering_summary(self):
+        return self.env._("%s is not answering: sending paused", self.name)
 
     def _outbound_succeeded(self):
         breaker = self._circuit()
@@ -461,13 +481,24 @@ class IntegrationBackend(models.Model):
         if self.state == "degraded":
             self.sudo().state = "active"
             self.sudo().message_post(body=self.env._("%s answers again: sending resumed.", self.name))
+            self._close_alerts(
+                self._not_answering_summary(), self.env._("It answers again: sending resumed.")
+            )
 
     # ------------------------------------------------------------------ alerts
     def _notify_dead_event(self, event):
         """An event or message gave up retrying: each Integration Manager gets an activity."""
-        self._notify_managers(
-            self.env._("Integration event dead: %s", event.display_name), event.error_message
-        )
+        self._notify_managers(self._dead_summary(event), event.error_message)
+
+    def _dead_summary(self, row):
+        return self.env._("Integration event dead: %s", row.display_name)
+
+    def _close_alerts(self, summary, why):
+        """Mark done the managers' activities of an alert whose cause has ended, saying why in
+        the chatter (the activities are found by the summary they were created with)."""
+        activities = self.sudo().activity_ids.filtered(lambda activity: activity.summary == summary)
+        if activities:
+            activities.action_feedback(feedback=why)
 
     def _notify_managers(self, summary, note):
         """An activity for each Integration Manager; an email too when Settings ask for it."""

@@ -52,10 +52,17 @@ class IntegrationBusinessException(models.Model):
                     crossed = values["is_over"]
                 else:
                     crossed = values["is_over"] and not row.is_over
+                    if row.is_over and not values["is_over"]:
+                        why = self.env._(
+                            "Back to %(count)s (alert above %(threshold)s).",
+                            count=values["count"],
+                            threshold=values["threshold"],
+                        )
+                        backend._close_alerts(row._alert_summary(), why)
                     row.write(values)
                 if crossed:
                     backend._notify_managers(
-                        self.env._("%(backend)s: %(exception)s", backend=backend.name, exception=row.name),
+                        row._alert_summary(),
                         self.env._(
                             "%(count)s now (alert above %(threshold)s). Integrations > Business "
                             "Exceptions opens the records behind it.",
@@ -65,6 +72,9 @@ class IntegrationBusinessException(models.Model):
                     )
             for row in known.values():  # the connector no longer reports it
                 row.unlink()
+
+    def _alert_summary(self):
+        return self.env._("%(backend)s: %(exception)s", backend=self.backend_id.name, exception=self.name)
 
     @api.model
     def _cron_check(self):

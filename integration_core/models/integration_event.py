@@ -35,6 +35,9 @@ class IntegrationEvent(models.Model):
     kind = fields.Selection(related="backend_id.kind")
     external_event_id = fields.Char(string="Vendor Event ID", required=True, readonly=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
+    summary = fields.Char(
+        string="About", readonly=True, help="What the event is about, in the vendor's business words."
+    )
     occurred_at = fields.Datetime(readonly=True, help="When the vendor says the change happened.")
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     source = fields.Selection(EVENT_SOURCES, default="webhook", required=True, readonly=True)
@@ -69,10 +72,10 @@ class IntegrationEvent(models.Model):
         for event in self:
             event.source_url = event.backend_id._source_url(event) if event.backend_id else False
 
-    @api.depends("event_type", "external_event_id")
+    @api.depends("event_type", "external_event_id", "summary")
     def _compute_display_name(self):
         for event in self:
-            event.display_name = f"{event.event_type} {event.external_event_id}"
+            event.display_name = event.summary or f"{event.event_type} {event.external_event_id}"
 
     @api.depends("result_model", "result_res_id")
     def _compute_result_ref(self):
@@ -119,11 +122,11 @@ class IntegrationEvent(models.Model):
             SQL(
                 """
                 INSERT INTO integration_event (
-                    backend_id, company_id, external_event_id, event_type, entity_key,
+                    backend_id, company_id, external_event_id, event_type, entity_key, summary,
                     occurred_at, received_at, order_at, source, payload, headers, correlation_id,
                     state, is_exception, attempts, next_attempt_at,
                     create_uid, write_uid, create_date, write_date)
-                VALUES (%(backend)s, %(company)s, %(ext)s, %(type)s, %(entity)s,
+                VALUES (%(backend)s, %(company)s, %(ext)s, %(type)s, %(entity)s, %(summary)s,
                         %(occurred)s, %(now)s, %(order)s, %(source)s, %(payload)s, %(headers)s,
                         %(corr)s, 'pending', false, 0, %(now)s,
                         %(uid)s, %(uid)s, %(now)s, %(now)s)
@@ -135,6 +138,7 @@ class IntegrationEvent(models.Model):
                 ext=envelope.external_event_id,
                 type=envelope.event_type,
                 entity=envelope.entity_key or "",
+                summary=envelope.summary or None,
                 occurred=envelope.occurred_at,
                 order=envelope.occurred_at or now,
                 now=now,
@@ -206,7 +210,12 @@ class IntegrationEvent(models.Model):
         todo = self.filtered(lambda e: e.state != "processing")
         return todo._requeue("replayed by %s")
 
+    def _close_dead_alerts(self, why):
+        for event in self.filtered(lambda e: e.state == "dead"):
+            event.backend_id._close_alerts(event.backend_id._dead_summary(event), why)
+
     def _requeue(self, reason):
+        self._close_dead_alerts(self.env._("Sent back to the queue by %s.", self.env.user.name))
         now = fields.Datetime.now()
         self.sudo().write(
             {
@@ -226,6 +235,9 @@ class IntegrationEvent(models.Model):
     def _ignore(self, reason):
         self._check_manager()
         todo = self.filtered(lambda e: e.state not in ("done", "processing"))
+        todo._close_dead_alerts(
+            self.env._("Ignored by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+        )
         todo.sudo().write({"state": "ignored", "ignore_reason": reason, "lease_until": False})
         for event in todo:
             self.env["integration.audit"]._log_event(

@@ -23,6 +23,11 @@ class IntegrationBackend(models.Model):
     failed_count = fields.Integer(compute="_compute_figures")
     dead_count = fields.Integer(compute="_compute_figures", string="Dead")
     outbound_backlog = fields.Integer(compute="_compute_figures", help="Messages waiting to be sent.")
+    outbound_failed_count = fields.Integer(
+        compute="_compute_figures",
+        string="Messages Not Sent",
+        help="Failed or dead messages: a person must act.",
+    )
     last_delivery_at = fields.Datetime(compute="_compute_figures", string="Last Delivery")
     last_success_at = fields.Datetime(compute="_compute_figures", string="Last Processed")
 
@@ -39,6 +44,8 @@ class IntegrationBackend(models.Model):
         now = fields.Datetime.now()
         ids = [backend.id for backend in self if isinstance(backend.id, int)]
         rows = {}
+        for model in ("integration.event", "integration.outbound"):
+            self.env[model].flush_model()  # the figures are read with SQL
         if ids:
             self.env.cr.execute(
                 SQL(
@@ -57,7 +64,9 @@ class IntegrationBackend(models.Model):
                            (SELECT count(*) FROM integration_event e
                              WHERE e.backend_id = b.id AND e.received_at >= %(hour)s AND e.attempts > 1),
                            (SELECT count(*) FROM integration_outbound o
-                             WHERE o.backend_id = b.id AND o.state IN %(waiting)s)
+                             WHERE o.backend_id = b.id AND o.state IN %(waiting)s),
+                           (SELECT count(*) FROM integration_outbound o
+                             WHERE o.backend_id = b.id AND o.state IN ('failed', 'dead'))
                       FROM unnest(%(ids)s) AS b(id)
                     """,
                     waiting=WAITING,
@@ -83,8 +92,8 @@ class IntegrationBackend(models.Model):
             by_state.setdefault(backend_id, {})[state] = count
         figures = {}
         for backend in self:
-            oldest, last, last_done, recent, received, retried, backlog = rows.get(
-                backend.id, (None,) * 4 + (0,) * 3
+            oldest, last, last_done, recent, received, retried, backlog, not_sent = rows.get(
+                backend.id, (None,) * 4 + (0,) * 4
             )
             states = by_state.get(backend.id, {})
             figures[backend.id] = {
@@ -95,6 +104,7 @@ class IntegrationBackend(models.Model):
                 "failed_count": states.get("failed", 0),
                 "dead_count": states.get("dead", 0),
                 "outbound_backlog": backlog,
+                "outbound_failed_count": not_sent,
                 "last_delivery_at": last or False,
                 "last_success_at": last_done or False,
                 "_by_state": states,
@@ -125,6 +135,16 @@ class IntegrationBackend(models.Model):
         action = self._events_action(self.env._("Activity"), [])
         action["view_mode"] = "graph,pivot,list,form"
         return action
+
+    def action_open_outbound_failed(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Messages not sent"),
+            "res_model": "integration.outbound",
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id), ("state", "in", ("failed", "dead"))],
+        }
 
     def action_open_outbound_backlog(self):
         self.ensure_one()

@@ -122,6 +122,29 @@ class IntegrationOutbound(models.Model):
         self._trigger_processing(due)
 
     # ------------------------------------------------------------------ manual actions
+    def action_open_cancel_wizard(self):
+        self.env["integration.event"]._check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Messages"),
+            "res_model": "integration.event.ignore.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _ignore(self, reason):
+        """Cancel: the message is not sent (state Ignored), with the reason, audited."""
+        self.env["integration.event"]._check_manager()
+        todo = self.filtered(lambda m: m.state not in ("done", "processing"))
+        note = self.env._("Cancelled by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+        todo.sudo().write({"state": "ignored", "lease_until": False, "error_message": note})
+        for message in todo:
+            self.env["integration.audit"]._log(
+                "ignored", f"{message.display_name}: {note}", backend_id=message.backend_id.id
+            )
+        return True
+
     def action_retry(self):
         self.env["integration.event"]._check_manager()
         todo = self.filtered(lambda m: m.state in ("failed", "dead", "retry"))

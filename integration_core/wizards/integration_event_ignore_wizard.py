@@ -8,6 +8,8 @@ class IntegrationEventIgnoreWizard(models.TransientModel):
     reason = fields.Char(required=True, help="Why these events need no processing (kept in the audit log).")
 
     def action_confirm(self):
-        events = self.env["integration.event"].browse(self.env.context.get("active_ids", []))
-        events._ignore(self.reason)
+        # Events are ignored, outbound messages cancelled: both keep the reason.
+        model = self.env.context.get("active_model")
+        model = model if model in ("integration.event", "integration.outbound") else "integration.event"
+        self.env[model].browse(self.env.context.get("active_ids", []))._ignore(self.reason)
         return {"type": "ir.actions.act_window_close"}

@@ -95,8 +95,9 @@ class IntegrationBackend(models.Model):
     def _generic_read_envelopes(self, delivery):
         """One event per delivery, read at the JSON paths configured on the backend."""
         try:
+            payload = load_json(delivery.body)
             envelope = envelope_from_paths(
-                load_json(delivery.body),
+                payload,
                 self.event_id_path,
                 self.event_type_path,
                 self.entity_key_path or "",
@@ -104,7 +105,13 @@ class IntegrationBackend(models.Model):
             )
         except EnvelopeError as exc:
             raise PayloadError(str(exc)) from None
-        return [envelope.model_copy(update={"payload": delivery.body.decode()})]
+        contact = get_path(payload, self.data_path or "data")
+        summary = ""
+        if isinstance(contact, dict) and contact.get("id"):
+            summary = " ".join(
+                filter(None, ["Contact", str(contact.get("name") or ""), f"({contact['id']})"])
+            )
+        return [envelope.model_copy(update={"payload": delivery.body.decode(), "summary": summary[:255]})]
 
     # ------------------------------------------------------------------ contacts in
     def _generic_contact_sync(self, event):

@@ -79,9 +79,12 @@ class TestDashboard(IntegrationCaseMixin, TransactionCase):
         run.line_ids.action_accept()
         exceptions._refresh(self.backend)
         self.assertFalse(row.is_over)
+        # Issue 16: the alert closes itself when the count falls back, and says so.
+        self.assertFalse(self._alerts(), "the managers' activities are done")
+        self.assertTrue(self.backend.message_ids.filtered(lambda m: "Back to 0" in (m.body or "")))
         self._drift(1)
         exceptions._refresh(self.backend)
-        self.assertEqual(len(self._alerts()), 2 * self._manager_count(), "a new crossing alerts again")
+        self.assertEqual(len(self._alerts()), self._manager_count(), "a new crossing alerts again")
 
     def test_email_alerts_when_settings_ask(self):
         self.env["ir.config_parameter"].sudo().set_param("integration_core.alert_email", "True")

@@ -144,6 +144,8 @@ class TestOutbound(VendorHostsMixin, IntegrationCaseMixin, TransactionCase):
         self.assertEqual((self.backend.circuit_state, self.backend.state), ("closed", "active"))
         self.assertEqual((first.state, second.state), ("done", "done"))
         self.assertEqual(len(responses.calls), 4)
+        # Issue 16: the "not answering" alert closes itself on recovery.
+        self.assertFalse(self.backend.activity_ids.filtered(lambda a: "not answering" in a.summary))
 
     @responses.activate
     def test_a_probe_answered_429_closes_the_circuit_and_sending_resumes(self):
@@ -182,3 +184,27 @@ class TestOutbound(VendorHostsMixin, IntegrationCaseMixin, TransactionCase):
         with self._later(73 * 3600):
             self._send_outbound()
         self.assertEqual(message.state, "dead", "given up after the 72 h horizon")
+
+    @responses.activate
+    def test_a_failed_message_shows_on_the_dashboard_and_can_be_cancelled(self):
+        responses.post(PUSH_URL, status=422, json={"error": "email is invalid"})
+        self.partner.name = "Refused"
+        [message] = self._messages()
+        self._send_outbound()
+        self.assertEqual(message.state, "failed")
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.outbound_failed_count, 1, "the card no longer says all is well")
+        self.assertEqual(
+            self.backend.action_open_outbound_failed()["domain"][1], ("state", "in", ("failed", "dead"))
+        )
+        self.assertEqual(self.backend.outbound_count, 1)
+        wizard = (
+            self.env["integration.event.ignore.wizard"]
+            .with_context(active_model="integration.outbound", active_ids=message.ids)
+            .create({"reason": "address fixed by hand in the CRM"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(message.state, "ignored")
+        self.assertIn("address fixed by hand", message.error_message)
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.outbound_failed_count, 0)

@@ -116,6 +116,8 @@ class TestProcessing(IntegrationCaseMixin, TransactionCase):
         self.assertEqual((event.state, event.attempts), ("dead", 2))
         activities = self.backend.activity_ids.filtered(lambda a: "dead" in a.summary)
         self.assertTrue(activities, "managers are told when an event dies")
+        event.action_retry()  # Issue 16: a retried dead event closes its alert
+        self.assertFalse(self.backend.activity_ids.filtered(lambda a: "dead" in a.summary))
 
     @mute_logger("odoo.addons.integration_core.models.integration_event")
     def test_unexpected_error_retries_then_fails_with_traceback(self):

@@ -32,6 +32,7 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json(), {"status": "accepted"})
         event = self._events()
+        self.assertEqual(event.display_name, "Contact Ada Lovelace (C-1)", "lists say what it is about")
         self.assertRecordValues(
             event,
             [
