@@ -190,6 +190,7 @@ class IntegrationBackend(models.Model):
                 entity_key=_entity_key(sobject, values),
                 occurred_at=version,
                 payload=json.dumps(payload, sort_keys=True),
+                summary=_summary(sobject, values),
             )
         except (TimeError, ValueError) as exc:
             raise PayloadError(f"{sobject} {values.get('Id')}: {str(exc).splitlines()[0]}") from None
@@ -235,6 +236,12 @@ class IntegrationBackend(models.Model):
             OPPORTUNITY: self._salesforce_opportunity_event,
             QUOTE: self._salesforce_quote_event,
         }
+
+    def _retry_horizon_hours(self):
+        """Salesforce retries an Outbound Message for 24 h: an outage is waited out as long."""
+        if self.kind != "salesforce":
+            return super()._retry_horizon_hours()
+        return 24
 
     def _ownership_defaults(self):
         if self.kind != "salesforce":
@@ -372,6 +379,13 @@ class IntegrationBackend(models.Model):
 
     def action_salesforce_resume(self):
         self.sudo().salesforce_paused_until = False
+
+
+def _summary(sobject, values):
+    """What the event is about, for lists: 'Opportunity United Oil - 120 seats (006Q...)'."""
+    label = {"SBQQ__Quote__c": "Quote"}.get(sobject, sobject)
+    name = values.get("Name") or " ".join(filter(None, (values.get("FirstName"), values.get("LastName"))))
+    return f"{label} {name} ({values.get('Id')})"[:255] if name else f"{label} {values.get('Id')}"[:255]
 
 
 @functools.lru_cache(maxsize=4)

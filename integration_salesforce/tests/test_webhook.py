@@ -49,6 +49,7 @@ class TestSalesforceWebhook(SalesforceCaseMixin, HttpCase):
                 }
             ],
         )
+        self.assertEqual(self._events().summary, "Opportunity 006Q0000009N3gf")
         payload = self._events()._payload_json()
         self.assertEqual(payload["values"]["AccountId"], "001Q000000SvOoG")
         self.assertEqual(payload["organization_id"], "00DQ0000000EB93")
