@@ -24,5 +24,6 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "post_load": "post_load",
     "application": True,
 }

@@ -6,7 +6,7 @@ EVENT_STATES = [
     ("retry", "To Retry"),
     ("done", "Done"),
     ("failed", "Failed"),
-    ("dead", "Dead"),
+    ("dead", "Gave up"),
     ("ignored", "Ignored"),
 ]
 # States an event can be claimed from; `processing` too once its lease has expired.

@@ -76,7 +76,11 @@ class IntegrationBackend(models.Model):
         copy=False,
         help="Still accepted while the vendor rolls over to the new secret; clear it afterwards.",
     )
-    max_body_bytes = fields.Integer(string="Max Delivery Size (bytes)", default=DEFAULTS["max_body_bytes"])
+    max_body_bytes = fields.Integer(
+        string="Largest Delivery (bytes)",
+        default=DEFAULTS["max_body_bytes"],
+        help="Deliveries larger than this are refused (413) before they are read.",
+    )
     timestamp_tolerance = fields.Integer(
         string="Signature Tolerance (s)",
         default=300,

@@ -264,7 +264,7 @@ class IntegrationEvent(models.Model):
 
     def action_open_edit_wizard(self):
         self.ensure_one()
-        return self._open_wizard("integration.event.edit.wizard", self.env._("Edit and Resubmit"))
+        return self._open_wizard("integration.event.edit.wizard", self.env._("Edit payload and resubmit"))
 
     def _open_wizard(self, model, name):
         self._check_manager()

@@ -21,7 +21,9 @@ class IntegrationBackend(models.Model):
     events_per_minute = fields.Float(compute="_compute_figures", string="Events/min", digits=(16, 1))
     retry_rate = fields.Float(compute="_compute_figures", string="Retry Rate (%)", digits=(16, 1))
     failed_count = fields.Integer(compute="_compute_figures")
-    dead_count = fields.Integer(compute="_compute_figures", string="Dead")
+    dead_count = fields.Integer(
+        compute="_compute_figures", string="Gave Up", help="Dead events: retried until they gave up."
+    )
     outbound_backlog = fields.Integer(compute="_compute_figures", help="Messages waiting to be sent.")
     outbound_failed_count = fields.Integer(
         compute="_compute_figures",
@@ -119,7 +121,7 @@ class IntegrationBackend(models.Model):
         return self._events_action(self.env._("Failed events"), [("state", "=", "failed")])
 
     def action_open_dead(self):
-        return self._events_action(self.env._("Dead events"), [("state", "=", "dead")])
+        return self._events_action(self.env._("Events that gave up"), [("state", "=", "dead")])
 
     def action_open_retried(self):
         since = fields.Datetime.now() - timedelta(hours=RETRY_RATE_HOURS)

@@ -46,8 +46,10 @@ class IntegrationOwnership(models.Model):
 
     @api.model
     def _default_lines(self, backend):
-        """One line per domain, from the connector's defaults (`_ownership_defaults`)."""
+        """One line per domain the connector handles (the keys of `_ownership_defaults`), with
+        its defaults; every domain when the connector names none."""
         defaults = backend._ownership_defaults()
+        handled = [(domain, label) for domain, label in DOMAINS if domain in defaults] or DOMAINS
         return [
             {
                 "backend_id": backend.id,
@@ -56,5 +58,5 @@ class IntegrationOwnership(models.Model):
                 "system_of_record": defaults.get(domain, ("remote", "apply"))[0],
                 "other_side_update": defaults.get(domain, ("remote", "apply"))[1],
             }
-            for index, (domain, _label) in enumerate(DOMAINS)
+            for index, (domain, _label) in enumerate(handled)
         ]

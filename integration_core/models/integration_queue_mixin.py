@@ -54,7 +54,13 @@ class IntegrationQueueMixin(models.AbstractModel):
         "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    entity_key = fields.Char(default="", readonly=True, help="Rows of one entity are processed in order.")
+    entity_key = fields.Char(
+        string="Document Key",
+        default="",
+        readonly=True,
+        help="The vendor's id of the document the row is about (its entity key): rows of one "
+        "document are processed in order.",
+    )
     order_at = fields.Datetime(
         required=True,
         readonly=True,

@@ -32,7 +32,8 @@ class ResConfigSettings(models.TransientModel):
         string="Batch Size", config_parameter=SETTINGS_PREFIX + "batch_size", default=DEFAULTS["batch_size"]
     )
     integration_lease_seconds = fields.Integer(
-        string="Lease (s)",
+        string="Claim Held (s)",
+        help="How long a worker's claim on a batch holds (its lease) before another worker may take it over.",
         config_parameter=SETTINGS_PREFIX + "lease_seconds",
         default=DEFAULTS["lease_seconds"],
     )

@@ -30,9 +30,6 @@ class StripeClient:
     def balance_transaction(self, txn_id):
         return self._get(f"/v1/balance_transactions/{txn_id}")
 
-    def charge(self, charge_id):
-        return self._get(f"/v1/charges/{charge_id}", {"expand[]": "balance_transaction"})
-
     def list_balance_transactions(self, **filters):
         """Every balance transaction matching `filters` (payout=..., created[gte]=...),
         page after page (`starting_after` the last id while `has_more`)."""

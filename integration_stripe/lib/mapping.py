@@ -1,79 +1,50 @@
-"""From Stripe objects to plain facts the Odoo layer books (pure Python, no Odoo).
+"""From typed Stripe objects (lib/schemas.py) to what the Odoo layer books (pure Python).
 
-Every object that belongs to one payment (payment intent, charge, refund, dispute) maps to
-the same *payment key*: the payment intent id when there is one, else the charge id. It is
-the entity key that orders a payment's events and the external id of its Odoo payment."""
+Every object that belongs to one payment (payment intent, charge, refund, dispute, invoice
+payment, checkout session) maps to the same *payment key*: the payment intent id when there
+is one, else the charge id. It is the entity key that orders a payment's events and the
+external id of its Odoo payment."""
 
-import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
+from . import schemas
+from .schemas import StripePayloadError
 
-class StripePayloadError(ValueError):
-    """The body is not a Stripe event this connector can read."""
-
-
-def _id(value):
-    """An expandable field: an id string, an expanded object, or null."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value or None
+__all__ = ["StripePayloadError", "payment_key", "payment_of", "read_event"]
 
 
-def to_datetime(unix) -> datetime | None:
-    if unix in (None, "") or isinstance(unix, bool):
-        return None
-    return datetime.fromtimestamp(int(unix), UTC).replace(tzinfo=None)
-
-
-def payment_key(obj: dict) -> str | None:
-    kind = obj.get("object")
-    if kind == "payment_intent":
-        return obj.get("id")
-    if kind == "charge":
-        return _id(obj.get("payment_intent")) or obj.get("id")
-    if kind in ("refund", "dispute"):
-        return _id(obj.get("payment_intent")) or _id(obj.get("charge"))
+def payment_key(obj) -> str | None:
+    """The payment key of a typed object (None for objects outside a payment)."""
+    if isinstance(obj, schemas.PaymentIntent):
+        return obj.id
+    if isinstance(obj, schemas.Charge):
+        return obj.payment_intent or obj.id
+    if isinstance(obj, schemas.Refund | schemas.Dispute):
+        return obj.payment_intent or obj.charge
+    if isinstance(obj, schemas.InvoicePayment):
+        return obj.payment_key
+    if isinstance(obj, schemas.CheckoutSession):
+        return obj.payment_intent
     return None
 
 
-def entity_key(obj: dict) -> str:
+def entity_key(obj) -> str:
     """What orders events: a payment's events share its payment key; others their object id."""
-    return payment_key(obj) or str(obj.get("id") or "")
+    return payment_key(obj) or str(getattr(obj, "id", "") or "")
 
 
-@dataclass
-class EventEnvelope:
-    event_id: str
-    event_type: str
-    entity_key: str
-    created: datetime | None
+def read_event(body: bytes) -> tuple[schemas.Event, str]:
+    """The typed event of a delivery and its entity key (raises StripePayloadError)."""
+    event = schemas.parse_json(schemas.Event, body, "event")
+    obj = event.typed_object()
+    return event, entity_key(obj) if obj is not None else event.data.object.id
 
 
-def read_event(body: bytes) -> tuple[EventEnvelope, dict]:
-    try:
-        event = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StripePayloadError(f"body is not JSON: {exc}") from None
-    if not isinstance(event, dict) or event.get("object", "event") != "event":
-        raise StripePayloadError("body is not a Stripe event object")
-    event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not event_id.startswith("evt_"):
-        raise StripePayloadError("event id (evt_...) missing")
-    if not isinstance(event_type, str) or not event_type:
-        raise StripePayloadError("event type missing")
-    obj = (event.get("data") or {}).get("object")
-    if not isinstance(obj, dict) or not obj.get("id"):
-        raise StripePayloadError("data.object with an id missing")
-    created = event.get("created")
-    if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
-        raise StripePayloadError("created is not a unix time")
-    return EventEnvelope(event_id, event_type, entity_key(obj), to_datetime(created)), event
-
-
-@dataclass
-class PaymentFacts:
-    """A succeeded payment, from a payment intent or a charge."""
+@dataclass(frozen=True)
+class Payment:
+    """A payment as the Odoo layer books it, from a charge or a payment intent: `amount` is
+    what was captured / received (0 for an authorisation not captured yet)."""
 
     key: str
     charge_id: str | None
@@ -83,159 +54,57 @@ class PaymentFacts:
     customer: str | None
     email: str | None
     metadata: dict
-    balance_transaction: str | dict | None
+    balance_transaction: "schemas.BalanceTransaction | str | None"
     created: datetime | None
-    description: str | None = None
-    extra_keys: list = field(default_factory=list)
-    invoice: str | None = None
+    invoice: str | None
+    status: str
+
+    @property
+    def extra_keys(self):
+        """A payment booked from its intent is found again from its charge, and the reverse."""
+        return [k for k in (self.charge_id, self.payment_intent_id) if k and k != self.key]
+
+    @property
+    def reference(self):
+        return self.charge_id or self.key
 
 
-def payment_facts(obj: dict) -> PaymentFacts:
-    kind = obj.get("object")
-    if kind == "payment_intent":
-        charge = obj.get("latest_charge") if isinstance(obj.get("latest_charge"), dict) else {}
-        amount = obj.get("amount_received") or obj.get("amount")
-        facts = PaymentFacts(
-            key=obj["id"],
-            charge_id=_id(obj.get("latest_charge")),
-            payment_intent_id=obj["id"],
-            amount=amount,
-            currency=obj.get("currency") or "",
-            customer=_id(obj.get("customer")),
-            email=obj.get("receipt_email") or (charge.get("billing_details") or {}).get("email"),
-            metadata={**(charge.get("metadata") or {}), **(obj.get("metadata") or {})},
-            balance_transaction=charge.get("balance_transaction"),
-            created=to_datetime(obj.get("created")),
-            description=obj.get("description"),
+def payment_of(obj) -> Payment:
+    if isinstance(obj, schemas.PaymentIntent):
+        charge = obj.latest_charge if isinstance(obj.latest_charge, schemas.Charge) else None
+        received = obj.amount_received if obj.status == "succeeded" else 0
+        return Payment(
+            key=obj.id,
+            charge_id=charge.id if charge else obj.latest_charge,
+            payment_intent_id=obj.id,
+            amount=received,
+            currency=obj.currency,
+            customer=obj.customer,
+            email=obj.receipt_email or (charge.billing_details.email if charge else None),
+            metadata={**(charge.metadata if charge else {}), **obj.metadata},
+            balance_transaction=charge.balance_transaction if charge else None,
+            created=obj.created,
+            invoice=obj.invoice,
+            status=obj.status,
         )
-    elif kind == "charge":
-        amount = obj.get("amount_captured") or obj.get("amount")
-        facts = PaymentFacts(
+    if isinstance(obj, schemas.Charge):
+        captured = obj.amount if obj.amount_captured is None else obj.amount_captured
+        captured = captured if obj.captured and obj.status == "succeeded" else 0
+        return Payment(
             key=payment_key(obj),
-            charge_id=obj["id"],
-            payment_intent_id=_id(obj.get("payment_intent")),
-            amount=amount,
-            currency=obj.get("currency") or "",
-            customer=_id(obj.get("customer")),
-            email=(obj.get("billing_details") or {}).get("email") or obj.get("receipt_email"),
-            metadata=obj.get("metadata") or {},
-            balance_transaction=obj.get("balance_transaction"),
-            created=to_datetime(obj.get("created")),
-            description=obj.get("description"),
+            charge_id=obj.id,
+            payment_intent_id=obj.payment_intent,
+            amount=captured,
+            currency=obj.currency,
+            customer=obj.customer,
+            email=obj.billing_details.email or obj.receipt_email,
+            metadata=obj.metadata,
+            balance_transaction=obj.balance_transaction,
+            created=obj.created,
+            invoice=obj.invoice,
+            status=obj.status if obj.captured else "authorised",
         )
-    else:
-        raise StripePayloadError(f"a {kind} is not a payment")
-    if isinstance(facts.amount, bool) or not isinstance(facts.amount, int) or facts.amount <= 0:
-        raise StripePayloadError("the payment has no positive integer amount")
-    if not facts.currency:
-        raise StripePayloadError("the payment has no currency")
-    facts.invoice = _id(obj.get("invoice"))
-    # A payment booked from its intent is found again from its charge, and the reverse.
-    facts.extra_keys = [k for k in (facts.charge_id, facts.payment_intent_id) if k and k != facts.key]
-    return facts
-
-
-@dataclass
-class RefundFacts:
-    refund_id: str
-    key: str
-    charge_id: str | None
-    amount: int
-    currency: str
-    status: str
-    balance_transaction: str | dict | None
-    created: datetime | None
-    metadata: dict
-
-
-def refund_facts(refund: dict, charge: dict | None = None) -> RefundFacts:
-    charge = charge or {}
-    facts = RefundFacts(
-        refund_id=refund.get("id") or "",
-        key=payment_key({**refund, "object": "refund"}) or payment_key(charge) or "",
-        charge_id=_id(refund.get("charge")) or charge.get("id"),
-        amount=refund.get("amount"),
-        currency=refund.get("currency") or charge.get("currency") or "",
-        status=refund.get("status") or "succeeded",
-        balance_transaction=refund.get("balance_transaction"),
-        created=to_datetime(refund.get("created")),
-        metadata=refund.get("metadata") or {},
-    )
-    if not facts.refund_id.startswith("re_") and not facts.refund_id.startswith("pyr_"):
-        raise StripePayloadError("refund id (re_...) missing")
-    if isinstance(facts.amount, bool) or not isinstance(facts.amount, int) or facts.amount <= 0:
-        raise StripePayloadError("the refund has no positive integer amount")
-    return facts
-
-
-def refunds_of_charge(charge: dict) -> list[dict]:
-    refunds = charge.get("refunds")
-    data = refunds.get("data") if isinstance(refunds, dict) else refunds
-    return [r for r in data or [] if isinstance(r, dict)]
-
-
-@dataclass
-class DisputeFacts:
-    dispute_id: str
-    key: str
-    charge_id: str | None
-    amount: int
-    currency: str
-    status: str
-    reason: str | None
-    evidence_due_by: datetime | None
-
-
-def dispute_facts(dispute: dict) -> DisputeFacts:
-    facts = DisputeFacts(
-        dispute_id=dispute.get("id") or "",
-        key=payment_key({**dispute, "object": "dispute"}) or "",
-        charge_id=_id(dispute.get("charge")),
-        amount=dispute.get("amount"),
-        currency=dispute.get("currency") or "",
-        status=dispute.get("status") or "",
-        reason=dispute.get("reason"),
-        evidence_due_by=to_datetime((dispute.get("evidence_details") or {}).get("due_by")),
-    )
-    if not facts.dispute_id or not facts.key:
-        raise StripePayloadError("the dispute has no id or no charge")
-    if isinstance(facts.amount, bool) or not isinstance(facts.amount, int) or facts.amount <= 0:
-        raise StripePayloadError("the dispute has no positive integer amount")
-    return facts
-
-
-@dataclass
-class PayoutFacts:
-    payout_id: str
-    amount: int
-    currency: str
-    status: str
-    arrival_date: datetime | None
-    balance_transaction: str | None
-
-
-def payout_facts(payout: dict) -> PayoutFacts:
-    facts = PayoutFacts(
-        payout_id=payout.get("id") or "",
-        amount=payout.get("amount"),
-        currency=payout.get("currency") or "",
-        status=payout.get("status") or "",
-        arrival_date=to_datetime(payout.get("arrival_date")),
-        balance_transaction=_id(payout.get("balance_transaction")),
-    )
-    if not facts.payout_id.startswith("po_"):
-        raise StripePayloadError("payout id (po_...) missing")
-    if isinstance(facts.amount, bool) or not isinstance(facts.amount, int):
-        raise StripePayloadError("the payout has no integer amount")
-    return facts
-
-
-def fee_of(balance_transaction: dict) -> tuple[str, int, str]:
-    """(txn id, fee in minor units, settlement currency) of a balance transaction."""
-    fee = balance_transaction.get("fee") or 0
-    if isinstance(fee, bool) or not isinstance(fee, int):
-        raise StripePayloadError("balance transaction fee is not an integer")
-    return balance_transaction.get("id") or "", fee, balance_transaction.get("currency") or ""
+    raise StripePayloadError(f"a {type(obj).__name__} is not a payment")
 
 
 def payment_link_request(invoice_ref: str, amount: int, currency: str, product_name: str) -> dict:
@@ -265,51 +134,20 @@ def refund_request(payment_key_: str, amount: int, credit_note_ref: str) -> dict
     }
 
 
-@dataclass
-class InvoiceFacts:
-    """A Stripe Billing invoice."""
-
-    invoice_id: str
-    number: str | None
-    customer: str | None
-    email: str | None
-    name: str | None
-    currency: str
-    status: str
-    created: datetime | None
-    due_date: datetime | None
-    lines: list  # (description, amount in minor units)
+def invoice_lines(invoice: schemas.Invoice):
+    """(description, amount, discount, taxes) of each line, in minor units: `discount` is the
+    sum of the line's discounts, `taxes` its TaxAmounts (either API shape)."""
+    for line in invoice.lines:
+        yield (
+            line.description or invoice.description or "Stripe",
+            line.amount,
+            sum(d.amount for d in line.discount_amounts),
+            line.all_taxes,
+        )
 
 
-def invoice_facts(invoice: dict) -> InvoiceFacts:
-    lines_obj = invoice.get("lines")
-    data = lines_obj.get("data") if isinstance(lines_obj, dict) else lines_obj
-    lines = []
-    for line in data or []:
-        amount = line.get("amount")
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise StripePayloadError("an invoice line has no integer amount")
-        lines.append((line.get("description") or invoice.get("description") or "Stripe", amount))
-    facts = InvoiceFacts(
-        invoice_id=invoice.get("id") or "",
-        number=invoice.get("number"),
-        customer=_id(invoice.get("customer")),
-        email=invoice.get("customer_email"),
-        name=invoice.get("customer_name"),
-        currency=invoice.get("currency") or "",
-        status=invoice.get("status") or "",
-        created=to_datetime(invoice.get("created")),
-        due_date=to_datetime(invoice.get("due_date")),
-        lines=lines,
-    )
-    if not facts.invoice_id.startswith("in_"):
-        raise StripePayloadError("invoice id (in_...) missing")
-    if not facts.lines:
-        raise StripePayloadError("the invoice has no lines")
-    return facts
-
-
-def subscription_state(subscription: dict, event_type: str) -> tuple[str, str | None, str]:
-    """(subscription id, customer id, status) of a subscription event."""
-    status = "canceled" if event_type.endswith(".deleted") else (subscription.get("status") or "")
-    return subscription.get("id") or "", _id(subscription.get("customer")), status
+def tax_percent(tax: schemas.TaxAmount):
+    """The rate of a tax amount, in percent to 4 decimals (from its taxable amount)."""
+    if not tax.taxable_amount:
+        return None
+    return round(tax.amount * 100 / tax.taxable_amount, 4)

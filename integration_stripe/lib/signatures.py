@@ -1,15 +1,19 @@
 """Stripe webhook signatures (pure Python, no Odoo).
 
 Header `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]`; the signed text is
-`<t>.<raw body>`, HMAC-SHA256 keyed by the endpoint secret (`whsec_...`), hex. A delivery is
-accepted when any `v1` matches any active secret (Stripe sends one `v1` per secret while a
-secret is rolled) and `t` is within the tolerance of now."""
+`<t>.<raw body>`, HMAC-SHA256 keyed by the endpoint secret (`whsec_...`), hex (computed
+with the core toolkit). A delivery is accepted when any `v1` matches any active secret
+(Stripe sends one `v1` per secret while a secret is rolled) and `t` is not older than the
+tolerance. Stripe only specifies refusing old timestamps: one from the future is accepted up
+to a small clock-skew allowance."""
 
-import hashlib
 import hmac
+
+from ...integration_core.lib.signatures import hmac_sha256, signed_message
 
 SIGNATURE_HEADER = "Stripe-Signature"
 SCHEME = "v1"
+CLOCK_SKEW = 60  # seconds a timestamp may be ahead of our clock
 
 
 class StripeSignatureError(Exception):
@@ -17,8 +21,7 @@ class StripeSignatureError(Exception):
 
 
 def compute_signature(secret: str, timestamp: int | str, body: bytes) -> str:
-    message = f"{timestamp}.".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac_sha256(secret, signed_message(body, str(timestamp)))
 
 
 def signature_header(secret: str, timestamp: int, body: bytes) -> str:
@@ -49,11 +52,20 @@ def parse_header(header: str | None) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
-def verify(body: bytes, header: str | None, secrets: list[str], now: float, tolerance: int = 300) -> int:
+def verify(
+    body: bytes,
+    header: str | None,
+    secrets: list[str],
+    now: float,
+    tolerance: int = 300,
+    clock_skew: int = CLOCK_SKEW,
+) -> int:
     """Return the signed timestamp; raise StripeSignatureError otherwise."""
     timestamp, signatures = parse_header(header)
-    if tolerance and abs(now - timestamp) > tolerance:
-        raise StripeSignatureError(f"timestamp outside the {tolerance} s tolerance")
+    if tolerance and now - timestamp > tolerance:
+        raise StripeSignatureError(f"timestamp older than the {tolerance} s tolerance")
+    if timestamp - now > clock_skew:
+        raise StripeSignatureError(f"timestamp more than {clock_skew} s in the future")
     for secret in filter(None, secrets):
         expected = compute_signature(secret, timestamp, body).encode()
         for candidate in signatures:

@@ -1,4 +1,5 @@
 from . import (
+    account_bank_statement_line,
     account_move,
     integration_backend,
     integration_backend_billing,

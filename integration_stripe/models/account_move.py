@@ -1,9 +1,8 @@
 """ "Pay with Stripe" on customer invoices: a Payment Link created through the outbound queue."""
 
 from odoo import fields, models
+from odoo.addons.integration_core.lib import money
 from odoo.exceptions import UserError
-
-from ..lib import money
 
 
 class AccountMove(models.Model):
@@ -56,7 +55,7 @@ class AccountMove(models.Model):
             currency = invoice.currency_id
             payload = {
                 "invoice": invoice.name,
-                "amount": money.to_minor(invoice.amount_residual, currency.decimal_places),
+                "amount": money.amount_to_minor(invoice.amount_residual, currency.name, "stripe"),
                 "currency": currency.name.lower(),
                 "description": self.env._("Invoice %s", invoice.name),
             }
@@ -119,7 +118,7 @@ class AccountMove(models.Model):
             currency = credit_note.currency_id
             payload = {
                 "payment": key,
-                "amount": money.to_minor(credit_note.amount_residual, currency.decimal_places),
+                "amount": money.amount_to_minor(credit_note.amount_residual, currency.name, "stripe"),
                 "credit_note": credit_note.name,
             }
             self.env["integration.outbound"]._enqueue(

@@ -19,23 +19,27 @@ from odoo.addons.integration_core.exceptions import (
     RetryableError,
     SignatureError,
 )
+from odoo.addons.integration_core.lib import money
 from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.addons.integration_core.lib.http_client import TransientHttpError, VendorHttpError
 from odoo.exceptions import UserError
 
 from ..const import (
+    BALANCE_TRANSACTION_EVENT,
+    CHECKOUT_EVENTS,
     CUSTOMER_EVENTS,
     CUSTOMER_MATCHING,
     DASHBOARD_URL,
     DISPUTE_EVENTS,
     INVOICE_EVENTS,
+    INVOICE_PAYMENT_EVENTS,
     PAYMENT_EVENTS,
     PAYOUT_EVENTS,
     REFUND_EVENTS,
     SUBSCRIPTION_EVENTS,
     WEBHOOK_EVENTS,
 )
-from ..lib import mapping, money, signatures
+from ..lib import mapping, schemas, signatures
 from ..lib.client import API_BASE, StripeClient, auth_headers
 
 # Documents booked from Stripe: no echo to Stripe, no field-by-field tracking messages (the
@@ -79,6 +83,24 @@ class IntegrationBackend(models.Model):
         string="Payout Transfer Account",
         help="Payouts leave the Stripe balance to this account (the company's internal transfer "
         "account when empty), where the bank statement line of the payout is matched.",
+    )
+    stripe_reserve_account_id = fields.Many2one(
+        "account.account",
+        string="Reserve Account",
+        help="Balance transactions of type reserve_transaction / reserved_funds: funds Stripe "
+        "holds back wait here until released.",
+    )
+    stripe_transfer_account_id = fields.Many2one(
+        "account.account",
+        string="Transfers and Top-ups Account",
+        help="Balance transactions of type transfer, topup and their reversals (Connect transfers, "
+        "top-ups of the Stripe balance); the payout transfer account when empty.",
+    )
+    stripe_adjustment_account_id = fields.Many2one(
+        "account.account",
+        string="Adjustments Account",
+        help="Balance transactions of type adjustment (other than disputes) and of any other type "
+        "this connector has no account for.",
     )
     stripe_customer_matching = fields.Selection(
         CUSTOMER_MATCHING, string="Customer Matching", default="email", required=True
@@ -124,15 +146,15 @@ class IntegrationBackend(models.Model):
         if self.kind != "stripe":
             return super()._webhook_parse(delivery)
         try:
-            envelope, _event = mapping.read_event(delivery.body)
-        except mapping.StripePayloadError as exc:
+            stripe_event, entity_key = mapping.read_event(delivery.body)
+        except schemas.StripePayloadError as exc:
             raise PayloadError(str(exc)) from None
         return [
             Envelope(
-                external_event_id=envelope.event_id,
-                event_type=envelope.event_type,
-                entity_key=envelope.entity_key,
-                occurred_at=envelope.created,
+                external_event_id=stripe_event.id,
+                event_type=stripe_event.type,
+                entity_key=entity_key,
+                occurred_at=stripe_event.created,
                 payload=delivery.body.decode(),
             )
         ]
@@ -140,12 +162,13 @@ class IntegrationBackend(models.Model):
     def _handle_event(self, event):
         if self.kind != "stripe":
             return super()._handle_event(event)
-        payload = event._payload_json()
-        obj = ((payload or {}).get("data") or {}).get("object")
-        if not isinstance(obj, dict):
-            raise PayloadError(self.env._("The event has no data.object: it is not a Stripe event."))
-        livemode = payload.get("livemode")
-        if isinstance(livemode, bool) and livemode != (self.environment == "production"):
+        try:
+            stripe_event = schemas.parse_json(schemas.Event, event.payload, "event")
+            obj = stripe_event.typed_object()
+        except schemas.StripePayloadError as exc:
+            raise PayloadError(self.env._("The Stripe object cannot be read: %s", exc)) from None
+        livemode = stripe_event.livemode
+        if livemode is not None and livemode != (self.environment == "production"):
             raise PermanentError(
                 self.env._(
                     "This is a %(mode)s-mode Stripe event, and backend %(backend)s is a %(env)s backend: "
@@ -162,9 +185,17 @@ class IntegrationBackend(models.Model):
                 self.env._("Nothing to do: %s is not booked by this connector.", event.event_type)
             )
             return None
+        if obj is None:
+            raise PayloadError(
+                self.env._(
+                    "%(type)s carries a %(kind)s object, which this connector cannot read.",
+                    type=event.event_type,
+                    kind=stripe_event.data.object.object or "?",
+                )
+            )
         try:
-            return handler(event, obj)
-        except mapping.StripePayloadError as exc:
+            return handler(event, obj, stripe_event)
+        except schemas.StripePayloadError as exc:
             raise PayloadError(self.env._("The Stripe object cannot be read: %s", exc)) from None
         except TransientHttpError as exc:
             raise RetryableError(
@@ -182,11 +213,14 @@ class IntegrationBackend(models.Model):
         handlers = {}
         for event_types, handler in (
             (PAYMENT_EVENTS, self._stripe_payment),
+            (CHECKOUT_EVENTS, self._stripe_checkout_session),
             (REFUND_EVENTS, self._stripe_refunds),
             (DISPUTE_EVENTS, self._stripe_dispute),
             (PAYOUT_EVENTS, self._stripe_payout),
+            ((BALANCE_TRANSACTION_EVENT,), self._stripe_other_transaction),
             (CUSTOMER_EVENTS, self._stripe_customer),
             (INVOICE_EVENTS, self._stripe_billing_invoice),
+            (INVOICE_PAYMENT_EVENTS, self._stripe_invoice_payment),
             (SUBSCRIPTION_EVENTS, self._stripe_subscription),
         ):
             handlers.update(dict.fromkeys(event_types, handler))
@@ -208,29 +242,17 @@ class IntegrationBackend(models.Model):
     def _stripe_has_key(self):
         return bool(self.sudo().stripe_secret_key)
 
-    def _stripe_currency(self, code):
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", (code or "").upper())], limit=1)
-        )
-        if not currency:
-            raise MappingError(self.env._("Stripe currency %s is unknown in Odoo.", (code or "?").upper()))
-        if not currency.active:
-            raise MappingError(
-                self.env._(
-                    "Currency %s is not active in Odoo. Activate it (Accounting > Configuration > "
-                    "Currencies), then replay this event.",
-                    currency.name,
-                )
-            )
-        return currency
-
     def _stripe_amount(self, minor, currency):
-        return float(money.to_amount(minor, currency.decimal_places))
+        """Stripe's integer amount in `currency` (Stripe's own exponents: ISK/UGX two-decimal,
+        MGA zero-decimal), as Odoo stores it."""
+        return currency.round(float(money.minor_to_amount(minor, currency.name, "stripe")))
+
+    def _stripe_minor(self, amount, currency):
+        return money.amount_to_minor(amount, currency.name, "stripe")
 
     def _stripe_text(self, minor, currency):
-        return money.format_minor(minor, currency.decimal_places, currency.name)
+        amount = money.minor_to_amount(minor, currency.name, "stripe")
+        return money.format_amount(amount, currency.name, currency.decimal_places)
 
     def _stripe_journal(self, currency):
         journals = self.stripe_journal_ids
@@ -279,25 +301,16 @@ class IntegrationBackend(models.Model):
     def _stripe_bind(self, record, external_id, event):
         self.env["integration.external.id"]._bind(self, record, external_id, event.order_at)
 
-    def _stripe_entry(self, journal, currency, date, ref, lines, partner=None):
-        """Post a journal entry in the Stripe journal; `lines` are (account, signed amount in
-        `currency`) pairs that sum to zero."""
+    def _stripe_entry(self, journal, date, ref, lines, partner=None):
+        """Post a journal entry in the Stripe journal. `lines` are (account, amount, currency)
+        or (account, amount, currency, company balance) tuples; balances left out are converted
+        at Odoo's rate, and the last line takes the rounding so the entry balances."""
         company = self.company_id
-        line_commands = []
-        for account, amount in lines:
-            balance = currency._convert(amount, company.currency_id, company, date)
-            line_commands.append(
-                Command.create(
-                    {
-                        "account_id": account.id,
-                        "partner_id": partner.id if partner else False,
-                        "name": ref,
-                        "currency_id": currency.id,
-                        "amount_currency": amount,
-                        "balance": balance,
-                    }
-                )
-            )
+        values = []
+        for account, amount, currency, *balance in lines:
+            balance = balance[0] if balance else currency._convert(amount, company.currency_id, company, date)
+            values.append([account, amount, currency, balance])
+        values[-1][3] -= company.currency_id.round(sum(v[3] for v in values))
         move = (
             self.env["account.move"]
             .with_context(**BOOKING_CONTEXT)
@@ -305,16 +318,111 @@ class IntegrationBackend(models.Model):
                 {
                     "move_type": "entry",
                     "journal_id": journal.id,
+                    "partner_id": partner.id if partner else False,
                     "date": date,
                     "ref": ref,
-                    "line_ids": line_commands,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "account_id": account.id,
+                                "partner_id": partner.id if partner else False,
+                                "name": ref,
+                                "currency_id": currency.id,
+                                "amount_currency": amount,
+                                "balance": balance,
+                            }
+                        )
+                        for account, amount, currency, balance in values
+                    ],
                 }
             )
         )
         move.action_post()
         return move
 
-    def _stripe_post_payment(self, payment_type, partner, amount, currency, journal, date, memo, receivable):
+    def _stripe_balance_transaction(self, event, ref):
+        """The typed balance transaction of a field that is expanded, or an id read from the
+        API (None when there is none, or no key to read it with: noted on the event)."""
+        if ref is None or isinstance(ref, schemas.BalanceTransaction):
+            return ref
+        if not self._stripe_has_key():
+            event._note_result(self.env._("%s not read: no Stripe secret key.", ref))
+            return None
+        data = self._stripe_client(event.correlation_id).balance_transaction(ref)
+        return schemas.parse(schemas.BalanceTransaction, data, "balance transaction")
+
+    def _stripe_settled(self, txn, currency, amount, account, partner, date, ref):
+        """An entry for money that Stripe settled in another currency than the customer paid:
+        the Stripe journal of the settlement currency moves by what the balance transaction
+        says (`txn.amount`), the customer's `account` by `amount` in the charge `currency`
+        (positive: money in), and the exchange difference against Odoo's rate goes to the
+        company's exchange gain / loss account."""
+        company = self.company_id
+        settlement = self._currency_for(txn.currency)
+        journal = self._stripe_journal(settlement)
+        gross = self._stripe_amount(txn.amount, settlement)
+        gross_company = settlement._convert(gross, company.currency_id, company, date)
+        customer_company = currency._convert(amount, company.currency_id, company, date)
+        difference = company.currency_id.round(gross_company - customer_company)
+        lines = [
+            (journal.default_account_id, gross, settlement, gross_company),
+            (account, -amount, currency, -customer_company),
+        ]
+        if not company.currency_id.is_zero(difference):
+            exchange = (
+                company.income_currency_exchange_account_id
+                if difference > 0
+                else company.expense_currency_exchange_account_id
+            )
+            if not exchange:
+                raise MappingError(
+                    self.env._(
+                        "Set the exchange gain and loss accounts of %s (Accounting settings), then retry.",
+                        company.name,
+                    )
+                )
+            lines.append((exchange, -difference, company.currency_id, -difference))
+        if txn.exchange_rate:
+            ref = f"{ref} ({currency.name}/{settlement.name} {txn.exchange_rate} at Stripe)"
+        return self._stripe_entry(journal, date, ref, lines, partner=partner)
+
+    def _stripe_book_fee(self, event, txn, source_id, partner):
+        """Book the fee of a balance transaction to the fee account, once per transaction."""
+        fee_move = self._stripe_bound("account.move", txn.id) if txn else self.env["account.move"]
+        if fee_move or not txn or not txn.fee:
+            return fee_move
+        currency = self._currency_for(txn.currency)
+        journal = self._stripe_journal(currency)
+        fee = self._stripe_amount(txn.fee, currency)
+        fee_move = self._stripe_entry(
+            journal,
+            self._stripe_date(txn.created),
+            f"Stripe fee {source_id or ''} {txn.id}".strip(),
+            [
+                (self._stripe_required_account("stripe_fee_account_id"), fee, currency),
+                (journal.default_account_id, -fee, currency),
+            ],
+            partner=partner,
+        )
+        self._stripe_bind(fee_move, txn.id, event)
+        return fee_move
+
+    def _stripe_journal_movement(self, moves, currency):
+        """What `moves` moved the Stripe balance in `currency` by (signed, Odoo amount)."""
+        accounts = self.stripe_journal_ids.default_account_id
+        lines = moves.line_ids.filtered(
+            lambda line: line.account_id in accounts
+            and line.currency_id == currency
+            and line.parent_state == "posted"
+        )
+        return sum(lines.mapped("amount_currency"))
+
+    def _stripe_post_payment(
+        self, payment_type, partner, amount, currency, journal, date, memo, receivable, landed=True
+    ):
+        """A posted customer payment in the Stripe journal. `landed`: the money is in the
+        Stripe balance (the payment is on the journal's account); else it is on its way
+        (Odoo's outstanding account: the invoice shows *In payment*)."""
         method_line = journal._get_available_payment_method_lines(payment_type)[:1]
         if not method_line:
             raise MappingError(
@@ -340,18 +448,47 @@ class IntegrationBackend(models.Model):
                 }
             )
         )
-        # The money is in the Stripe balance itself: the payment lands on the journal's account.
-        payment.outstanding_account_id = journal.default_account_id
+        if landed:
+            payment.outstanding_account_id = journal.default_account_id
         payment.action_post()
         return payment
 
-    def _stripe_reconcile_documents(self, payment, documents):
-        account = payment.destination_account_id
-        lines = (payment.move_id.line_ids | documents.line_ids).filtered(
+    def _stripe_reconcile_documents(self, record, documents, account):
+        """Reconcile a payment (or a settlement entry) with the invoices / credit notes it pays."""
+        move = record.move_id if record._name == "account.payment" else record
+        lines = (move.line_ids | documents.line_ids).filtered(
             lambda line: line.account_id == account and not line.reconciled and line.parent_state == "posted"
         )
         lines.reconcile()
-        documents.matched_payment_ids += payment
+        if record._name == "account.payment":
+            documents.matched_payment_ids += record
+
+    def _stripe_book_money(self, txn, direction, partner, amount, currency, account, date, memo):
+        """Money in (`inbound`) or out of the Stripe balance for a customer: a payment in the
+        Stripe journal of `currency`, or, when the balance transaction settled it in another
+        currency, an entry in the settlement journal with the exchange difference."""
+        if txn and txn.currency.upper() != currency.name:
+            signed = amount if direction == "inbound" else -amount
+            return self._stripe_settled(txn, currency, signed, account, partner, date, memo)
+        journal = self._stripe_journal(currency)
+        return self._stripe_post_payment(direction, partner, amount, currency, journal, date, memo, account)
+
+    def _stripe_booked(self, *keys):
+        """The payment (or settlement entry) booked for one of `keys`."""
+        return self._stripe_bound("account.payment", *keys) or self._stripe_bound("account.move", *keys)
+
+    def _stripe_partner(self, customer=None, email=None, metadata=None):
+        """The contact of a Stripe customer: bound to its id; else the contact named in the
+        metadata (odoo_partner_id); else, unless matching is by metadata only, by email."""
+        partner = self._match_partner(external_id=customer)
+        if partner:
+            return partner
+        partner_id = str((metadata or {}).get("odoo_partner_id") or "")
+        if partner_id.isdigit():
+            return self.env["res.partner"].browse(int(partner_id)).exists()
+        if self.stripe_customer_matching == "metadata" or not email:
+            return self.env["res.partner"]
+        return self._match_partner(email=email)
 
     # ------------------------------------------------------------------ outbound
     def _send_outbound(self, message):
@@ -398,6 +535,7 @@ class IntegrationBackend(models.Model):
     def action_stripe_check_key(self):
         """Read the Stripe account with the secret key; show which webhook events to enable."""
         self.ensure_one()
+        self._check_manager()  # it calls Stripe
         try:
             account = self._stripe_client().account()
         except (MappingError, TransientHttpError, VendorHttpError) as exc:
@@ -448,26 +586,14 @@ class IntegrationBackend(models.Model):
                 "label": self.env._("Stripe payments not booked on an invoice"),
                 "count": self.env["integration.event"].search_count(unbooked),
                 "threshold": 0,
-                "action": {
-                    "type": "ir.actions.act_window",
-                    "name": self.env._("Stripe payments not booked"),
-                    "res_model": "integration.event",
-                    "view_mode": "list,form",
-                    "domain": unbooked,
-                },
+                "action": {"res_model": "integration.event", "domain": unbooked},
             },
             {
                 "code": "stripe_payout_difference",
                 "label": self.env._("Stripe payouts that differ from their transactions"),
                 "count": self.env["integration.stripe.payout"].search_count(differences),
                 "threshold": 0,
-                "action": {
-                    "type": "ir.actions.act_window",
-                    "name": self.env._("Stripe payouts with a difference"),
-                    "res_model": "integration.stripe.payout",
-                    "view_mode": "list,form",
-                    "domain": differences,
-                },
+                "action": {"res_model": "integration.stripe.payout", "domain": differences},
             },
         ]
         return res

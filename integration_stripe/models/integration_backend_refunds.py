@@ -1,61 +1,66 @@
-"""Stripe refunds and disputes: refund payments reconciled with credit notes; disputed
-amounts held on the dispute account until won or lost."""
+"""Stripe refunds and disputes: refund payments reconciled with credit notes, reversed when
+the refund fails; disputes booked from their balance transactions (withdrawn to the dispute
+account, reinstated back), lost ones moved to the loss account; inquiries book nothing."""
 
 from odoo import fields, models
-from odoo.addons.integration_core.exceptions import (
-    MappingError,
-    RetryableError,
-)
+from odoo.addons.integration_core.exceptions import MappingError, RetryableError
 
-from ..lib import mapping
+from ..lib import mapping, schemas
 
 
 class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
     # ------------------------------------------------------------------ refunds
-    def _stripe_refunds(self, event, obj):
-        if obj.get("object") == "charge":
-            refunds = mapping.refunds_of_charge(obj)
-            if not refunds:
+    def _stripe_refunds(self, event, obj, stripe_event):
+        if isinstance(obj, schemas.Charge):
+            if not obj.refunds:
                 event._note_result(self.env._("The charge lists no refund; refund events book them."))
                 return None
             result = self.env["account.payment"]
-            for refund in refunds:
+            for refund in obj.refunds:
                 result |= self._stripe_refund(event, refund, obj)
             return result[:1]
+        if not isinstance(obj, schemas.Refund):
+            raise schemas.StripePayloadError(f"{event.event_type} carries no refund")
         return self._stripe_refund(event, obj)
 
     def _stripe_refund(self, event, refund, charge=None):
-        facts = mapping.refund_facts(refund, charge)
-        booked = self._stripe_bound("account.payment", facts.refund_id)
+        key = refund.payment_intent or refund.charge or (mapping.payment_key(charge) if charge else None)
+        charge_id = refund.charge or (charge.id if charge else None)
+        currency_code = refund.currency or (charge.currency if charge else "")
+        booked = self._stripe_booked(refund.id)
+        if refund.status == "failed" or refund.failure_balance_transaction:
+            return self._stripe_refund_failed(event, refund, booked)
         if booked:
             return booked
-        if facts.status not in ("succeeded", "pending"):
+        if refund.status not in ("succeeded", "pending"):
             event._note_result(
-                self.env._(
-                    "Refund %(id)s is %(status)s: nothing booked.", id=facts.refund_id, status=facts.status
-                )
+                self.env._("Refund %(id)s is %(status)s: nothing booked.", id=refund.id, status=refund.status)
             )
             return booked
-        payment = self._stripe_bound("account.payment", facts.key, facts.charge_id)
+        payment = self._stripe_booked(key, charge_id)
         if not payment:
             # Out of order: Stripe may deliver the refund before the charge. Wait for it.
             raise RetryableError(
                 self.env._(
                     "Refund %(refund)s is for payment %(payment)s, which is not in Odoo yet. It is "
                     "retried until the payment arrives; if it never does, book the payment first.",
-                    refund=facts.refund_id,
-                    payment=facts.charge_id or facts.key,
+                    refund=refund.id,
+                    payment=charge_id or key,
                 )
             )
-        currency = self._stripe_currency(facts.currency)
-        amount = self._stripe_amount(facts.amount, currency)
-        invoices = payment.reconciled_invoice_ids
-        credit_note = self._stripe_credit_note_for(
-            payment.partner_id, invoices, currency, amount, facts.metadata.get("odoo_credit_note")
+        currency = self._currency_for(currency_code)
+        amount = self._stripe_amount(refund.amount, currency)
+        invoices = (
+            payment.reconciled_invoice_ids
+            if payment._name == "account.payment"
+            else self._stripe_paid_invoices(payment)
         )
-        what = self._stripe_text(facts.amount, currency)
+        credit_note = self._stripe_credit_note_for(
+            payment.partner_id, invoices, currency, amount, refund.metadata.get("odoo_credit_note")
+        )
+        what = self._stripe_text(refund.amount, currency)
         if not credit_note:
             raise MappingError(
                 self.env._(
@@ -63,27 +68,81 @@ class IntegrationBackend(models.Model):
                     "credit note of that amount exists in Odoo. Create and post a credit note of "
                     "%(what)s for the invoice (Invoice > Credit Note), then retry this event.",
                     what=what,
-                    payment=facts.charge_id or facts.key,
+                    payment=charge_id or key,
                     invoices=", ".join(invoices.mapped("name")) or "-",
                 )
             )
         receivable = credit_note.line_ids.filtered(lambda line: line.account_type == "asset_receivable")[
             :1
         ].account_id
-        refund_payment = self._stripe_post_payment(
+        txn = self._stripe_balance_transaction(event, refund.balance_transaction)
+        refund_payment = self._stripe_book_money(
+            txn,
             "outbound",
             credit_note.commercial_partner_id,
             amount,
             currency,
-            payment.journal_id,
-            self._stripe_date(facts.created),
-            f"Stripe refund {facts.refund_id} {credit_note.name}",
             receivable,
+            self._stripe_date(refund.created),
+            f"Stripe refund {refund.id} {credit_note.name}",
         )
-        self._stripe_reconcile_documents(refund_payment, credit_note)
-        self._stripe_bind(refund_payment, facts.refund_id, event)
-        self._stripe_fee(event, facts.balance_transaction, facts.refund_id, refund_payment.partner_id)
+        self._stripe_reconcile_documents(refund_payment, credit_note, receivable)
+        self._stripe_bind(refund_payment, refund.id, event)
+        self._stripe_book_fee(event, txn, refund.id, refund_payment.partner_id)
         return refund_payment
+
+    def _stripe_paid_invoices(self, move):
+        """The invoices a settlement entry is reconciled with."""
+        lines = move.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        partials = lines.matched_debit_ids | lines.matched_credit_ids
+        counterparts = partials.debit_move_id | partials.credit_move_id
+        return counterparts.move_id.filtered(lambda m: m.move_type == "out_invoice")
+
+    def _stripe_refund_failed(self, event, refund, booked):
+        """A refund that failed gives the money back to the Stripe balance (its
+        failure_balance_transaction): the refund's booking is reversed and its credit note is
+        open again, once."""
+        failure = refund.failure_balance_transaction
+        failure_id = failure.id if isinstance(failure, schemas.BalanceTransaction) else failure
+        reversal_key = failure_id or f"{refund.id}:failed"
+        reversal = self._stripe_bound("account.move", reversal_key)
+        if reversal:
+            return reversal
+        if not booked:
+            event._note_result(
+                self.env._("Refund %s failed before it was booked: nothing to undo.", refund.id)
+            )
+            return booked
+        move = booked.move_id if booked._name == "account.payment" else booked
+        credit_notes = (
+            booked.reconciled_invoice_ids if booked._name == "account.payment" else self.env["account.move"]
+        )
+        move.line_ids.remove_move_reconcile()
+        if booked._name == "account.payment":
+            credit_notes.matched_payment_ids -= booked
+        reversal = move._reverse_moves(
+            [
+                {
+                    "date": fields.Date.context_today(self),
+                    "ref": self.env._(
+                        "Stripe refund %(refund)s failed (%(reason)s)",
+                        refund=refund.id,
+                        reason=refund.failure_reason or "-",
+                    ),
+                }
+            ],
+            cancel=True,
+        )
+        self._stripe_bind(reversal, reversal_key, event)
+        event._note_result(
+            self.env._(
+                "Refund %(refund)s failed: its booking is reversed and credit note %(credit_notes)s is "
+                "open again. Refund the customer another way.",
+                refund=refund.id,
+                credit_notes=", ".join(credit_notes.mapped("name")) or "-",
+            )
+        )
+        return reversal
 
     def _stripe_credit_note_for(self, partner, invoices, currency, amount, reference=None):
         """The credit note a refund settles: the one named in its metadata (refunds sent from
@@ -105,80 +164,94 @@ class IntegrationBackend(models.Model):
         return exact.filtered(lambda cn: cn.reversed_entry_id in invoices)[:1] or exact[:1]
 
     # ------------------------------------------------------------------ disputes
-    def _stripe_dispute(self, event, obj):
-        facts = mapping.dispute_facts(obj)
-        payment = self._stripe_bound("account.payment", facts.key, facts.charge_id)
+    def _stripe_dispute(self, event, dispute, stripe_event):
+        """Book what the dispute's balance transactions moved, each once: a withdrawal takes
+        the amount (and the dispute fee) out of the Stripe balance to the dispute account, a
+        reinstatement puts them back. Inquiries have none and book nothing. Lost: what stays
+        withdrawn moves from the dispute account to the loss account."""
+        key = dispute.payment_intent or dispute.charge
+        payment = self._stripe_booked(key, dispute.charge)
         if not payment:
             raise RetryableError(
                 self.env._(
                     "Dispute %(dispute)s is about payment %(payment)s, which is not in Odoo yet. It is "
                     "retried until the payment arrives.",
-                    dispute=facts.dispute_id,
-                    payment=facts.charge_id or facts.key,
+                    dispute=dispute.id,
+                    payment=dispute.charge or key,
                 )
             )
-        currency = self._stripe_currency(facts.currency)
-        amount = self._stripe_amount(facts.amount, currency)
-        journal = self._stripe_journal(currency)
+        partner = payment.partner_id
+        self._stripe_dispute_activity(payment, dispute)
         dispute_account = self._stripe_required_account("stripe_dispute_account_id")
-        date = fields.Date.context_today(self)
-        opened = self._stripe_bound("account.move", facts.dispute_id)
-        if not opened:
-            opened = self._stripe_entry(
-                journal,
-                currency,
-                self._stripe_date(event.occurred_at),
-                f"Stripe dispute {facts.dispute_id} {facts.reason or ''}".strip(),
-                [(dispute_account, amount), (journal.default_account_id, -amount)],
-                partner=payment.partner_id,
+        result = self.env["account.move"]
+        for txn in dispute.balance_transactions:
+            result |= self._stripe_dispute_transaction(event, dispute, txn, dispute_account, partner)
+        if dispute.status == "lost":
+            result |= self._stripe_dispute_lost(event, dispute, dispute_account, partner)
+        if not dispute.balance_transactions:
+            event._note_result(
+                self.env._(
+                    "Dispute %(dispute)s (%(status)s) has moved no money yet: nothing booked.",
+                    dispute=dispute.id,
+                    status=dispute.status,
+                )
             )
-            self._stripe_bind(opened, facts.dispute_id, event)
-            self._stripe_dispute_activity(payment, facts, amount, currency)
-        for balance_transaction in obj.get("balance_transactions") or []:
-            # Stripe's dispute fee (and its return when won) rides on these transactions.
-            if isinstance(balance_transaction, dict):
-                self._stripe_fee(event, balance_transaction, facts.dispute_id, payment.partner_id)
-        if event.event_type != "charge.dispute.closed" or facts.status not in ("won", "lost"):
-            return opened
-        closing_id = f"{facts.dispute_id}:{facts.status}"
+        return result[-1:] or payment
+
+    def _stripe_dispute_transaction(self, event, dispute, txn, dispute_account, partner):
+        booked = self._stripe_bound("account.move", txn.id)
+        if booked:
+            return booked
+        label = self.env._("withdrawn") if txn.amount < 0 else self.env._("reinstated")
+        return self._stripe_transaction_entry(
+            event, txn, dispute_account, f"Stripe dispute {dispute.id} {label} {txn.id}", partner
+        )
+
+    def _stripe_dispute_lost(self, event, dispute, dispute_account, partner):
+        closing_id = f"{dispute.id}:lost"
         closed = self._stripe_bound("account.move", closing_id)
-        if closed:
+        if closed or not dispute.balance_transactions:
             return closed
-        if facts.status == "won":
-            lines = [(journal.default_account_id, amount), (dispute_account, -amount)]
-            label = self.env._("won")
-        else:
-            loss = self.stripe_dispute_loss_account_id or self._stripe_required_account(
-                "stripe_fee_account_id"
-            )
-            lines = [(loss, amount), (dispute_account, -amount)]
-            label = self.env._("lost")
+        txn = dispute.balance_transactions[0]
+        currency = self._currency_for(txn.currency)
+        withdrawn = self._stripe_amount(-sum(t.amount for t in dispute.balance_transactions), currency)
+        if currency.is_zero(withdrawn):
+            return closed
+        loss = self.stripe_dispute_loss_account_id or self._stripe_required_account("stripe_fee_account_id")
         closed = self._stripe_entry(
-            journal,
-            currency,
-            self._stripe_date(event.occurred_at) or date,
-            f"Stripe dispute {facts.dispute_id} {label}",
-            lines,
-            partner=payment.partner_id,
+            self._stripe_journal(currency),
+            fields.Date.context_today(self),
+            f"Stripe dispute {dispute.id} {self.env._('lost')}",
+            [(loss, withdrawn, currency), (dispute_account, -withdrawn, currency)],
+            partner=partner,
         )
         self._stripe_bind(closed, closing_id, event)
         return closed
 
-    def _stripe_dispute_activity(self, payment, facts, amount, currency):
-        document = payment.reconciled_invoice_ids[:1] or payment.move_id
+    def _stripe_dispute_activity(self, payment, dispute):
+        """Finance gets one activity per dispute, due on the evidence date."""
+        document = (
+            payment.reconciled_invoice_ids[:1] or payment.move_id
+            if payment._name == "account.payment"
+            else self._stripe_paid_invoices(payment)[:1] or payment
+        )
+        summary = self.env._("Stripe dispute %s: submit evidence", dispute.id)
+        if dispute.status in ("won", "lost", "warning_closed") or document.activity_ids.filtered(
+            lambda a: a.summary == summary
+        ):
+            return
         finance = (
             self.env.ref("account.group_account_manager").sudo().user_ids.filtered(lambda u: not u.share)
         )
         document.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
-            date_deadline=(facts.evidence_due_by or fields.Datetime.now()).date(),
+            date_deadline=(dispute.evidence_details.due_by or fields.Datetime.now()).date(),
             user_id=(finance[:1] or self.env.user).id,
-            summary=self.env._("Stripe dispute %s: submit evidence", facts.dispute_id),
+            summary=summary,
             note=self.env._(
-                "The customer disputed %(amount)s %(currency)s (reason: %(reason)s). Submit the "
-                "evidence in the Stripe dashboard before the due date.",
-                amount=amount,
-                currency=currency.name,
-                reason=facts.reason or "-",
+                "The customer disputed %(amount)s (reason: %(reason)s). Submit the evidence in the "
+                "Stripe dashboard before the due date.",
+                amount=self._stripe_text(dispute.amount, self._currency_for(dispute.currency)),
+                reason=dispute.reason or "-",
             ),
         )

@@ -1,9 +1,9 @@
-"""A Stripe payout as booked in Odoo, checked against its balance transactions: the sum of
-charges - refunds - fees - disputes that Odoo booked must equal the payout."""
+"""A Stripe payout as booked in Odoo, checked against its balance transactions (what Odoo
+moved the Stripe balance by for each must equal its `net`) and matched with the bank
+statement line that received it."""
 
 from odoo import api, fields, models
-
-from ..lib import money
+from odoo.addons.integration_core.lib import money
 
 
 class IntegrationStripePayout(models.Model):
@@ -29,6 +29,12 @@ class IntegrationStripePayout(models.Model):
     transactions = fields.Text(readonly=True, help="The payout's balance transactions and what Odoo booked.")
     arrival_date = fields.Date(readonly=True)
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True)
+    bank_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Bank Statement Line",
+        readonly=True,
+        help="The bank statement line that received the payout, reconciled with it.",
+    )
     state = fields.Selection([("paid", "Paid"), ("failed", "Failed")], required=True, readonly=True)
 
     _backend_name_unique = models.UniqueIndex("(backend_id, name)")
@@ -40,33 +46,58 @@ class IntegrationStripePayout(models.Model):
             payout.has_difference = payout.checked and not payout.currency_id.is_zero(payout.difference)
 
     def _check_transactions(self, transactions):
-        """Compare each balance transaction of the payout with what Odoo booked for it."""
+        """Compare each balance transaction of the payout (typed) with what Odoo booked."""
         self.ensure_one()
         backend, currency = self.backend_id, self.currency_id
-        decimals = currency.decimal_places
         booked, missing, lines = 0, 0, []
         count = 0
         for txn in transactions:
-            if txn.get("type") == "payout":
+            if txn.type == "payout":
                 continue
             count += 1
             odoo_net = backend._stripe_booked_net(txn)
-            source = txn.get("source")
-            source_id = source.get("id") if isinstance(source, dict) else source
-            stripe_text = money.format_minor(txn.get("net") or 0, decimals, currency.name)
+            stripe_text = backend._stripe_text(txn.net, currency)
             if odoo_net is None:
                 missing += 1
                 status = self.env._("NOT IN ODOO")
             else:
                 booked += odoo_net
-                status = self.env._("booked %s", money.format_minor(odoo_net, decimals, currency.name))
-            lines.append(f"{txn.get('id')} {txn.get('type')} {source_id or ''}: net {stripe_text}, {status}")
+                status = self.env._("booked %s", backend._stripe_text(odoo_net, currency))
+                if odoo_net != txn.net:
+                    status += self.env._(" (differs)")
+            lines.append(f"{txn.id} {txn.type} {txn.source_id or ''}: net {stripe_text}, {status}")
         self.write(
             {
                 "checked": True,
-                "booked_amount": float(money.to_amount(booked, decimals)),
+                "booked_amount": float(money.minor_to_amount(booked, currency.name, "stripe")),
                 "transaction_count": count,
                 "missing_count": missing,
                 "transactions": "\n".join(lines),
             }
         )
+
+    def _match_bank_line(self):
+        """Reconcile the payout's transfer line with the bank statement line that received
+        it (same amount and currency, nearest date): the bank reconciliation closes the loop."""
+        for payout in self.filtered(lambda p: p.state == "paid" and p.move_id and not p.bank_line_id):
+            backend = payout.backend_id
+            account = backend._stripe_payout_account()
+            transfer = payout.move_id.line_ids.filtered(
+                lambda line, account=account: line.account_id == account and not line.reconciled
+            )
+            st_line = backend._stripe_bank_line_for(payout.currency_id, payout.amount, payout.arrival_date)
+            if not transfer or not st_line:
+                continue
+            _liquidity, suspense, _other = st_line._seek_for_lines()
+            move = st_line.move_id
+            move.button_draft()
+            suspense.with_context(skip_account_move_synchronization=True).write(
+                {"account_id": transfer.account_id.id, "name": payout.name}
+            )
+            move.action_post()
+            (suspense | transfer).reconcile()
+            payout.bank_line_id = st_line
+
+    def action_match_bank_line(self):
+        self._match_bank_line()
+        return True

@@ -1,4 +1,5 @@
 from . import (
+    test_balance,
     test_billing,
     test_customers,
     test_payment_link,

@@ -72,10 +72,18 @@ def dispute(
     dispute_id, amount, charge_id=CHARGE_ID, status="needs_response", currency="usd", due_by=None, fee=0
 ):
     """No shared fixture: the dispute fields the connector reads (its balance transactions
-    are expanded in the object, as Stripe sends them)."""
+    are expanded in the object, as Stripe sends them: none for an inquiry, the withdrawal,
+    and the reinstatement once won)."""
     withdrawal = balance_transaction(f"txn_{dispute_id}", -amount, fee, dispute_id, "adjustment", currency)
+    transactions = [withdrawal]
+    if status.startswith("warning_"):
+        transactions = []
+    elif status == "won":
+        transactions.append(
+            balance_transaction(f"txn_{dispute_id}_back", amount, -fee, dispute_id, "adjustment", currency)
+        )
     return {
-        "balance_transactions": [withdrawal],
+        "balance_transactions": transactions,
         "id": dispute_id,
         "object": "dispute",
         "amount": amount,

@@ -74,6 +74,12 @@ class TestStripeWebhook(StripeCaseMixin, HttpCase):
         self.assertEqual(self._post(payload, timestamp=int(time.time()) - 301).status_code, 401)
         self.assertEqual(self._post(payload, timestamp=int(time.time()) - 290).status_code, 200)
 
+    def test_small_clock_skew_ahead_is_accepted(self):
+        payload = event(charge(), "charge.succeeded", "evt_ahead")
+        self.assertEqual(self._post(payload, timestamp=int(time.time()) + 30).status_code, 200)
+        payload = event(charge(), "charge.succeeded", "evt_far_ahead")
+        self.assertEqual(self._post(payload, timestamp=int(time.time()) + 301).status_code, 401)
+
     def test_rotated_secret_previous_and_several_v1(self):
         self.backend.webhook_secret_previous = OLD_SECRET
         payload = event(charge(), "charge.succeeded", "evt_old_secret")

@@ -16,8 +16,9 @@ class TestOwnership(IntegrationCaseMixin, TransactionCase):
     def _partner(self, external_id):
         return self.env["integration.external.id"]._record_for(self.backend, "res.partner", external_id)
 
-    def test_every_domain_gets_a_line_with_the_connector_defaults(self):
-        self.assertEqual(len(self.backend.ownership_ids), 8)
+    def test_the_domains_the_kind_handles_get_a_line_with_the_connector_defaults(self):
+        # Issue 16: a contacts-only backend listed products, taxes and contracts too.
+        self.assertEqual(self.backend.ownership_ids.mapped("domain"), ["customer"])
         self.assertRecordValues(
             self.customer_line, [{"system_of_record": "remote", "other_side_update": "apply"}]
         )

@@ -1,14 +1,14 @@
-"""integration_stripe/lib: the signature scheme against the shared vector, money, mapping."""
+"""integration_stripe/lib: the signature scheme against the shared vector, typed payloads,
+mapping (amounts in minor units are the core toolkit's, tested there)."""
 
 import json
-from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 
 from integration_core.lib.http_client import ApiClient
-from integration_stripe.lib import mapping, money, signatures
+from integration_stripe.lib import mapping, schemas, signatures
 from integration_stripe.lib.client import API_BASE, StripeClient, auth_headers
 
 
@@ -53,37 +53,31 @@ def test_malformed_headers(header):
         signatures.verify(b"{}", header, ["s"], now=1)
 
 
-def test_money_by_decimal_places():
-    assert money.to_amount(12345, 2) == Decimal("123.45")
-    assert money.to_amount(500, 0) == Decimal("500")
-    assert money.to_amount(1005, 3) == Decimal("1.005")
-    assert money.to_minor(123.45, 2) == 12345
-    assert money.to_minor(0.1 + 0.2, 2) == 30
-    assert money.to_minor(500.0, 0) == 500
-    assert money.format_minor(500, 0, "jpy") == "500 JPY"
-    with pytest.raises(ValueError):
-        money.to_amount("10.00", 2)
-
-
 def test_envelope_of_fixture_event(fixtures_dir):
     body = (fixtures_dir / "stripe" / "event_customer_updated.json").read_bytes()
-    envelope, event = mapping.read_event(body)
-    assert envelope.event_id == "evt_1DHsSdKCFFPkgtRhy4YMdffC"
-    assert envelope.event_type == "customer.updated"
-    assert envelope.entity_key == "cus_DjL8lObxrWj04W"
-    assert envelope.created.isoformat() == "2018-10-05T12:31:15"
-    assert event["data"]["object"]["object"] == "customer"
+    event, entity_key = mapping.read_event(body)
+    assert event.id == "evt_1DHsSdKCFFPkgtRhy4YMdffC"
+    assert event.type == "customer.updated"
+    assert entity_key == "cus_DjL8lObxrWj04W"
+    assert event.created.isoformat() == "2018-10-05T12:31:15"
+    assert event.api_version == "2018-09-24" and not event.has_invoice_payments
+    assert isinstance(event.typed_object(), schemas.Customer)
 
 
 def test_payment_key_groups_a_payment(fixtures_dir):
     charge = json.loads((fixtures_dir / "stripe" / "object_charge.json").read_text())
     refund = json.loads((fixtures_dir / "stripe" / "object_refund.json").read_text())
-    assert mapping.entity_key(charge) == mapping.entity_key(refund) == charge["id"]
-    charge_of_intent = {**charge, "payment_intent": "pi_1"}
+    typed_charge, typed_refund = schemas.Charge(**charge), schemas.Refund(**refund)
+    assert mapping.entity_key(typed_charge) == mapping.entity_key(typed_refund) == charge["id"]
+    charge_of_intent = schemas.Charge(
+        **{**charge, "payment_intent": "pi_1", "captured": True, "amount_captured": 100}
+    )
     assert mapping.entity_key(charge_of_intent) == "pi_1"
-    facts = mapping.payment_facts(charge_of_intent)
-    assert (facts.key, facts.charge_id, facts.extra_keys) == ("pi_1", charge["id"], [charge["id"]])
-    assert facts.amount == 100
+    payment = mapping.payment_of(charge_of_intent)
+    assert (payment.key, payment.charge_id, payment.extra_keys) == ("pi_1", charge["id"], [charge["id"]])
+    assert payment.amount == 100
+    # The fixture charge is an authorisation (captured: false): nothing captured yet.
+    assert mapping.payment_of(typed_charge).amount == 0
 
 
 @pytest.mark.parametrize(
@@ -91,14 +85,13 @@ def test_payment_key_groups_a_payment(fixtures_dir):
     [b"{nope", b"[]", b'{"id": "x", "type": "a", "data": {"object": {"id": "1"}}}', b'{"id": "evt_1"}'],
 )
 def test_malformed_events(body):
-    with pytest.raises(mapping.StripePayloadError):
+    with pytest.raises(schemas.StripePayloadError):
         mapping.read_event(body)
 
 
 def test_refund_facts_from_fixture(fixtures_dir):
-    refund = json.loads((fixtures_dir / "stripe" / "object_refund.json").read_text())
-    facts = mapping.refund_facts(refund)
-    assert (facts.refund_id, facts.key, facts.amount, facts.currency) == (
+    refund = schemas.Refund(**json.loads((fixtures_dir / "stripe" / "object_refund.json").read_text()))
+    assert (refund.id, mapping.payment_key(refund), refund.amount, refund.currency) == (
         "re_1Pgc72B7WZ01zgkWqPvrRrPE",
         "ch_1PgafuB7WZ01zgkWXYmPNZs8",
         100,
@@ -130,17 +123,70 @@ def test_refund_request_targets_intent_or_charge():
     assert "charge" in mapping.refund_request("ch_1", 500, "RINV/1")
 
 
-def test_invoice_facts_from_fixture(fixtures_dir):
-    invoice = json.loads((fixtures_dir / "stripe" / "object_invoice.json").read_text())
-    facts = mapping.invoice_facts(invoice)
-    assert (facts.invoice_id, facts.customer, facts.currency) == (
+def test_invoice_from_fixture(fixtures_dir):
+    data = json.loads((fixtures_dir / "stripe" / "object_invoice.json").read_text())
+    invoice = schemas.Invoice(**data)
+    assert (invoice.id, invoice.customer, invoice.currency, invoice.total) == (
         "in_1Pgc6tB7WZ01zgkWu9fdqL6I",
         "cus_QXg1o8vcGmoR32",
         "usd",
+        1000,
     )
-    assert facts.lines == [("My First Invoice Item (created for API docs)", 1000)]
-    with pytest.raises(mapping.StripePayloadError):
-        mapping.invoice_facts({**invoice, "lines": {"data": []}})
-    assert mapping.subscription_state(
-        {"id": "sub_1", "customer": "cus_1", "status": "active"}, "customer.subscription.deleted"
-    ) == ("sub_1", "cus_1", "canceled")
+    assert list(mapping.invoice_lines(invoice)) == [
+        ("My First Invoice Item (created for API docs)", 1000, 0, [])
+    ]
+    with pytest.raises(schemas.StripePayloadError, match="lines"):
+        schemas.parse(schemas.Invoice, {**data, "lines": {"data": []}})
+    assert schemas.Subscription(id="sub_1", customer={"id": "cus_1"}, status="active").customer == "cus_1"
+
+
+def test_taxes_of_both_api_shapes(fixtures_dir):
+    data = json.loads((fixtures_dir / "stripe" / "object_invoice.json").read_text())
+    line = data["lines"]["data"][0]
+    old = {
+        **line,
+        "tax_amounts": [{"amount": 190, "inclusive": False, "taxable_amount": 1000}],
+        "taxes": None,
+    }
+    new = {**line, "taxes": [{"amount": 190, "tax_behavior": "inclusive", "taxable_amount": 1000}]}
+    for shape, inclusive in ((old, False), (new, True)):
+        [tax] = schemas.InvoiceLine(**shape).all_taxes
+        assert (mapping.tax_percent(tax), tax.is_inclusive) == (19.0, inclusive)
+
+
+@pytest.mark.parametrize(
+    ("changes", "where"),
+    [
+        ({"amount": "100"}, "amount"),  # minor units are integers, not text
+        ({"amount": True}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"id": "py"}, "id"),
+        ({"currency": None}, "currency"),
+    ],
+)
+def test_charge_errors_name_the_field(fixtures_dir, changes, where):
+    data = json.loads((fixtures_dir / "stripe" / "object_charge.json").read_text())
+    with pytest.raises(schemas.StripePayloadError, match=f"charge: {where}"):
+        schemas.parse(schemas.Charge, {**data, **changes}, "charge")
+
+
+def test_extra_fields_are_ignored_and_expandables_read(fixtures_dir):
+    data = json.loads((fixtures_dir / "stripe" / "object_payment_intent.json").read_text())
+    intent = schemas.PaymentIntent(
+        **{**data, "customer": {"id": "cus_1", "object": "customer"}, "new_field": 1}
+    )
+    assert intent.customer == "cus_1" and not hasattr(intent, "new_field")
+    # The fixture intent waits for a payment method: nothing received, nothing to book.
+    assert mapping.payment_of(intent).amount == 0
+    assert (
+        mapping.payment_of(intent.model_copy(update={"status": "succeeded", "amount_received": 1099})).amount
+        == 1099
+    )
+
+
+def test_clock_skew_allowance_instead_of_abs(signature_vectors, fixtures_dir):
+    vector, body = _vector(signature_vectors, fixtures_dir)
+    t = vector["timestamp"]
+    assert signatures.verify(body, vector["header"], [vector["secret"]], now=t - 30) == t
+    with pytest.raises(signatures.StripeSignatureError, match="future"):
+        signatures.verify(body, vector["header"], [vector["secret"]], now=t - signatures.CLOCK_SKEW - 1)
