@@ -8,6 +8,8 @@ same machine, so a noisy 2-core box compares like with like.
               requests loop to the same sink; then with a rate limit, the rate it holds
   shopify     orders/s from signed Shopify webhooks to confirmed sale orders vs the same
               orders created through the ORM (bench/shopify_orders.py, its own database)
+  salesforce  a 100-notification Outbound Message vs 100 single ones; won opportunities
+              with CPQ quotes to confirmed orders vs the ORM (bench/salesforce_orders.py)
 
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
@@ -283,7 +285,7 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "benches", nargs="*", default=["ingest", "processing", "scale", "outbound", "shopify"]
+        "benches", nargs="*", default=["ingest", "processing", "scale", "outbound", "shopify", "salesforce"]
     )
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--events", type=int, default=5000)
@@ -312,6 +314,8 @@ def main():
         print_outbound(results["outbound"])
     if "shopify" in args.benches:
         subprocess.run([sys.executable, str(BENCH / "shopify_orders.py")], check=True)
+    if "salesforce" in args.benches:
+        subprocess.run([sys.executable, str(BENCH / "salesforce_orders.py")], check=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))

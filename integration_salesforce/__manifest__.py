@@ -1,10 +1,20 @@
 {
     "name": "Integration: Salesforce",
-    "summary": "Not built yet: no vendor features; installs the Odoo apps it will feed",
-    "version": "19.0.0.1.0",
+    "summary": "Salesforce CRM and CPQ: accounts and contacts, won opportunities and approved quotes "
+    "as sale orders, amendments and renewals; order, invoice and payment status back to Salesforce",
+    "version": "19.0.1.0.0",
     "category": "Integrations",
     "author": "Integration Suite",
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
-    "depends": ["integration_core", "sale_crm"],
+    "depends": ["integration_core", "integration_sale", "sale_crm"],
+    "external_dependencies": {"python": ["PyJWT", "lxml", "pydantic", "requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/rules.xml",
+        "views/integration_backend_views.xml",
+        "views/integration_salesforce_order_change_views.xml",
+        "views/sale_order_views.xml",
+    ],
+    "demo": ["demo/integration_backend_demo.xml"],
 }
