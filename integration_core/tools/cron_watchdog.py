@@ -20,6 +20,7 @@ _logger = logging.getLogger(__name__)
 _started = threading.Event()
 CHECK_SECONDS = 2  # cheap: a look at the thread list
 MAX_RESTART_DELAY = 30
+SPAWN_GRACE = 20  # seconds after the server started by which Odoo has started its cron threads
 
 
 def ensure_started():
@@ -36,15 +37,20 @@ def ensure_started():
 
 def _watch():
     names = {f"odoo.service.cron.cron{number}" for number in range(config["max_cron_threads"])}
-    seen = set()  # cron threads that ran in this process: only those are started again
+    seen = set()  # cron threads that ran in this process
+    server_since = None
     delay, not_before = CHECK_SECONDS, 0.0  # while the database stays down, restart less often
     while True:
         time.sleep(CHECK_SECONDS)
         try:
             if not isinstance(odoo_server.server, odoo_server.ThreadedServer):
                 continue  # not started yet, or prefork (its master respawns cron workers)
+            server_since = server_since or time.monotonic()
             alive = names & {thread.name for thread in threading.enumerate() if thread.is_alive()}
             seen |= alive
+            if time.monotonic() - server_since > SPAWN_GRACE:
+                # By now Odoo has spawned every cron thread: one never seen died before we looked.
+                seen = names
             if alive == seen:
                 delay = CHECK_SECONDS
                 continue
