@@ -112,6 +112,14 @@ class FakeOrg:
 class SalesforceCaseMixin(VendorHostsMixin, IntegrationCaseMixin):
     VENDOR_HOSTS = ("acme.my.salesforce.com", "login.salesforce.com")
 
+    def _mock_org(self):
+        """The stand-in org's REST API, through `responses`, for this test."""
+        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.rsps.start()
+        self.addCleanup(self.rsps.stop)
+        self.addCleanup(self.rsps.reset)
+        self.org.mock(self.rsps)
+
     @classmethod
     def _setup_salesforce(cls, **values):
         env = cls.env

@@ -46,11 +46,7 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.rsps.start()
-        self.addCleanup(self.rsps.stop)
-        self.addCleanup(self.rsps.reset)
-        self.org.mock(self.rsps)
+        self._mock_org()
 
     def _process(self, events):
         self._process_events()

@@ -21,10 +21,7 @@ class TestSalesforcePartnersPull(SalesforceCaseMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.rsps.start()
-        self.addCleanup(self.rsps.stop)
-        self.org.mock(self.rsps)
+        self._mock_org()
 
     def _partner(self, record_id):
         return self.env["integration.external.id"]._record_for(self.backend, "res.partner", record_id[:15])

@@ -20,10 +20,7 @@ class TestSalesforceWriteback(SalesforceCaseMixin, TransactionCase):
     def setUp(self):
         super().setUp()
         _RATE_LIMITERS.clear()  # each test starts with a full rate limiter
-        self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.rsps.start()
-        self.addCleanup(self.rsps.stop)
-        self.org.mock(self.rsps)
+        self._mock_org()
 
     def _orders(self, count, first=0):
         partner = self.env["res.partner"].create({"name": "United Oil & Gas Corp."})
