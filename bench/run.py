@@ -202,28 +202,43 @@ def run_queue_job(n):
     return n / elapsed, enqueued - started
 
 
+# queue_job's runner sends each job to an HTTP worker: its documentation has the channel
+# capacity at most the number of HTTP workers. (capacity, HTTP workers) per configuration.
+QUEUE_JOB_CONFIGS = {"root:1, 2 HTTP workers": (1, 2), "root:2, 2 HTTP workers": (2, 2),
+                     "root:4, 4 HTTP workers (tuned)": (4, 4)}  # fmt: skip
+
+
 def bench_processing(n):
     # The ingest bench leaves its deliveries waiting (no cron ran): set them aside, or the
     # workers would spend this bench creating partners from them.
     psql("UPDATE integration_event SET state = 'ignored' WHERE state IN ('pending', 'retry')")
-    results = {}
+    loaded = ("--load", "base,rpc,web,integration_core,queue_job")
+    engine = {}
     for workers in (1, 2):
-        # Prefork mode: queue_job's runner needs it; the same server runs the engine's crons.
-        env = bench_env(ODOO_QUEUE_JOB_CHANNELS=f"root:{workers}")
-        server = start_server("--workers", "2", "--max-cron-threads", str(workers),
-                              "--load", "base,rpc,web,integration_core,queue_job", env=env)  # fmt: skip
+        # Prefork mode, as queue_job's runner needs; no job is queued while the engine runs.
+        server = start_server("--workers", "2", "--max-cron-threads", str(workers), *loaded)
         try:
-            admin = OdooClient(server.url, DB).login("admin", "admin")
-            events_per_s = run_engine(admin, n, workers)
-            jobs_per_s, enqueue_s = run_queue_job(n)
+            engine[workers] = run_engine(OdooClient(server.url, DB).login("admin", "admin"), n, workers)
         finally:
             server.stop()
-        results[workers] = {"engine_events_per_s": events_per_s, "queue_job_jobs_per_s": jobs_per_s,
-                            "queue_job_enqueue_s": enqueue_s, "ratio": events_per_s / jobs_per_s}  # fmt: skip
-        print(f"[bench] {workers} worker(s): engine {events_per_s:.0f} events/s, "
-              f"queue_job {jobs_per_s:.0f} jobs/s", flush=True)  # fmt: skip
-    results["scaling_2_vs_1"] = results[2]["engine_events_per_s"] / results[1]["engine_events_per_s"]
-    return results
+        print(f"[bench] engine, {workers} cron worker(s): {engine[workers]:.0f} events/s", flush=True)
+    queue_job = {}
+    for name, (capacity, http_workers) in QUEUE_JOB_CONFIGS.items():
+        env = bench_env(ODOO_QUEUE_JOB_CHANNELS=f"root:{capacity}")
+        server = start_server("--workers", str(http_workers), "--max-cron-threads", "0", *loaded, env=env)
+        try:
+            queue_job[name] = run_queue_job(n)[0]
+        finally:
+            server.stop()
+        print(f"[bench] queue_job, {name}: {queue_job[name]:.0f} jobs/s", flush=True)
+    best = max(queue_job, key=queue_job.get)
+    return {
+        "engine_events_per_s": engine,
+        "queue_job_jobs_per_s": queue_job,
+        "queue_job_best": best,
+        "ratio_vs_best": {workers: rate / queue_job[best] for workers, rate in engine.items()},
+        "scaling_2_vs_1": engine[2] / engine[1],
+    }
 
 
 # ----------------------------------------------------------------------------------- scale
@@ -325,22 +340,24 @@ def main():
 def print_ingest(r):
     print(f"\ningest ({r['deliveries']} deliveries, one client)")
     print(f"  median latency   webhook {r['median_ms']['webhook']:.2f} ms, trivial route "
-          f"{r['median_ms']['trivial']:.2f} ms -> ratio {r['median_ratio']:.2f} (goal <= 1.5)")  # fmt: skip
+          f"{r['median_ms']['trivial']:.2f} ms -> ratio {r['median_ratio']:.2f} (goal <= 1.2)")  # fmt: skip
     print(
         f"  p95 latency      webhook {r['p95_ms']['webhook']:.2f} ms, trivial {r['p95_ms']['trivial']:.2f} ms"
     )
     t = r["per_second_8_clients"]
     print(f"  8 clients        webhook {t['webhook']:.0f} deliveries/s, trivial {t['trivial']:.0f} req/s "
-          f"-> ratio {r['throughput_ratio']:.2f}")  # fmt: skip
+          f"-> ratio {r['throughput_ratio']:.2f} (goal >= 0.9)")  # fmt: skip
 
 
 def print_processing(r):
-    print("\nprocessing (no-op handler vs queue_job no-op jobs, same database, prefork server)")
-    for workers in (1, 2):
-        w = r[workers]
-        print(f"  {workers} worker(s)      engine {w['engine_events_per_s']:.0f} events/s, queue_job "
-              f"{w['queue_job_jobs_per_s']:.0f} jobs/s -> ratio {w['ratio']:.2f} (goal >= 2)")  # fmt: skip
-    print(f"  2 vs 1 worker    {r['scaling_2_vs_1']:.2f}x (goal >= 1.6)")
+    print("\nprocessing (no-op events vs queue_job no-op jobs, same database, prefork server)")
+    for name, rate in r["queue_job_jobs_per_s"].items():
+        print(f"  queue_job        {rate:.0f} jobs/s with {name}")
+    best = r["queue_job_jobs_per_s"][r["queue_job_best"]]
+    for workers, rate in r["engine_events_per_s"].items():
+        print(f"  engine, {workers} worker {rate:.0f} events/s -> {r['ratio_vs_best'][workers]:.2f}x "
+              f"queue_job's best ({best:.0f} jobs/s; goal >= 5)")  # fmt: skip
+    print(f"  2 vs 1 worker    {r['scaling_2_vs_1']:.2f}x (goal >= 1.9)")
 
 
 def print_scale(r):

@@ -52,6 +52,7 @@ DEFAULTS = {
     "health_stall_minutes": 10,  # /integration/health: due rows and nothing done this long
     "max_body_bytes": 1024 * 1024,
     "parallel_workers": 1,
+    "commit_group": 20,  # rows processed per transaction (see _process_group)
 }
 SETTINGS_PREFIX = "integration_core."
 

@@ -56,7 +56,9 @@ class IntegrationWebhookController(http.Controller):
     def _receive(self, webhook_uuid, started):
         env = request.env(user=1)  # superuser: the signature check is the only trust
         httpreq = request.httprequest
-        backend = env["integration.backend"].search([("webhook_uuid", "=", webhook_uuid)], limit=1)
+        # One query finds the backend and reads its engine columns (each connector's own
+        # columns are read when its hooks need them: see integration.backend._register_hook).
+        backend = env["integration.backend"].search_fetch([("webhook_uuid", "=", webhook_uuid)], limit=1)
         if not backend:
             return self._refuse(env, None, 404, "unknown webhook key", started)
         if not backend._accepts_deliveries():
@@ -111,8 +113,8 @@ class IntegrationWebhookController(http.Controller):
         new_count = sum(1 for _event_id, is_new in stored if is_new)
         if new_count:
             events._trigger_processing()
-        env.cr.commit()  # stored before acknowledged
         text, content_type = backend._webhook_response(new_count, len(stored) - new_count)
+        env.cr.commit()  # stored before acknowledged
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
 
     @staticmethod

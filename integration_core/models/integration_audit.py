@@ -42,33 +42,52 @@ class IntegrationAudit(models.Model):
     @api.model
     def _log(self, action, message, **values):
         """Append one audit line (plain INSERT: this runs for every delivery refused and every
-        processing attempt, and an audit line has nothing for the ORM to compute)."""
+        processing attempt, and an audit line has nothing for the ORM to compute).
+
+        Inside a queue's commit group (context `integration_audit_lines`, a list) the line is
+        kept and written with the group's other lines in one statement (`_write_lines`)."""
         backend_id = values.get("backend_id") or None
         company_id = values.get("company_id")
         if company_id is None and backend_id:
             company_id = self.env["integration.backend"].sudo().browse(backend_id).company_id.id
         now = fields.Datetime.now()
+        line = (
+            backend_id,
+            company_id or None,
+            values.get("event_id") or None,
+            action,
+            mask_text(message or "")[:500],
+            values.get("status_code") or None,
+            values.get("duration_ms") or 0,
+            values.get("correlation_id") or None,
+            values.get("remote_addr") or None,
+            self.env.uid,
+            self.env.uid,
+            now,
+            now,
+        )
+        kept = self.env.context.get("integration_audit_lines")
+        if kept is not None:
+            kept.append(line)
+        else:
+            self._write_lines([line])
+
+    @api.model
+    def _write_lines(self, lines):
+        if not lines:
+            return
+        rows = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in line)) for line in lines
+        )
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO integration_audit (
                     backend_id, company_id, event_id, action, message, status_code, duration_ms,
                     correlation_id, remote_addr, create_uid, write_uid, create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES %s
                 """,
-                backend_id,
-                company_id or None,
-                values.get("event_id") or None,
-                action,
-                mask_text(message or "")[:500],
-                values.get("status_code") or None,
-                values.get("duration_ms") or 0,
-                values.get("correlation_id") or None,
-                values.get("remote_addr") or None,
-                self.env.uid,
-                self.env.uid,
-                now,
-                now,
+                rows,
             )
         )
         self.invalidate_model()

@@ -48,7 +48,8 @@ def _watch():
             server_since = server_since or time.monotonic()
             alive = names & {thread.name for thread in threading.enumerate() if thread.is_alive()}
             seen |= alive
-            if time.monotonic() - server_since > SPAWN_GRACE:
+            serving = seen or getattr(odoo_server.server, "httpd", None)  # not `odoo shell`
+            if serving and time.monotonic() - server_since > SPAWN_GRACE:
                 # By now Odoo has spawned every cron thread: one never seen died before we looked.
                 seen = names
             if alive == seen:
