@@ -1,5 +1,6 @@
 from . import (
     test_binder,
+    test_commit_groups,
     test_dashboard,
     test_failure_contract,
     test_metrics,
