@@ -226,7 +226,7 @@ class IntegrationQueueMixin(models.AbstractModel):
                 self.invalidate_model()
                 for earlier in self[: count - 1]:
                     earlier._process_group(settings)
-                    self.env.cr.commit()
+                    self.env["ir.cron"]._commit_progress()  # commits; the caller counts the rows
                 self.browse(row.id)._record_failure(settings, exc, tb, unexpected=True)
                 return count
             if called_out:
