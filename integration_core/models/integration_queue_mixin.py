@@ -36,7 +36,7 @@ from ..exceptions import (
 from ..lib.backoff import retry_delay
 from ..lib.http_client import TransientHttpError, VendorHttpError
 from ..tools import cron_watchdog
-from ..tools.cron_waker import notify_cron_workers, notify_cron_workers_at
+from ..tools.cron_waker import notify_cron_workers_at, notify_cron_workers_soon
 
 _logger = logging.getLogger(__name__)
 MAX_LEASE_EXPIRIES = 2  # a row whose worker died twice while running it goes dead
@@ -135,7 +135,7 @@ class IntegrationQueueMixin(models.AbstractModel):
         )
         dbname = self.env.cr.dbname
         if at <= now:
-            self.env.cr.postcommit.add(lambda: notify_cron_workers(dbname))
+            self.env.cr.postcommit.add(lambda: notify_cron_workers_soon(dbname))
         else:
             when = time.time() + (at - now).total_seconds()
             self.env.cr.postcommit.add(lambda: notify_cron_workers_at(dbname, when))

@@ -73,6 +73,40 @@ def _fire(dbname):
         _logger.info("delayed cron wake-up for %s failed", dbname, exc_info=True)
 
 
+# Wake-ups asked for "now", sent by one thread: every request asked before it sends shares its
+# NOTIFY, which is sent after each of them was asked, so after their commits. Under a burst of
+# deliveries that is one NOTIFY per round trip instead of one per delivery, and none of them
+# waits for it before answering its vendor.
+_soon = set()
+_soon_asked = threading.Condition()
+_sender = None
+
+
+def notify_cron_workers_soon(dbname):
+    """NOTIFY from the sender thread as soon as it can (after a commit: see `_soon`)."""
+    global _sender
+    with _soon_asked:
+        _soon.add(dbname)
+        if _sender is None or not _sender.is_alive():
+            _sender = threading.Thread(target=_send_soon, name="integration.cron_waker", daemon=True)
+            _sender.start()
+        _soon_asked.notify()
+
+
+def _send_soon():
+    while True:
+        with _soon_asked:
+            while not _soon:
+                _soon_asked.wait()
+            dbnames = sorted(_soon)
+            _soon.clear()
+        for dbname in dbnames:
+            try:
+                notify_cron_workers(dbname)
+            except Exception:  # noqa: BLE001 - the sender must not die; Odoo's poll still finds the trigger
+                _logger.info("cron wake-up for %s failed", dbname, exc_info=True)
+
+
 def notify_cron_workers(dbname):
     global _connection
     with _lock:

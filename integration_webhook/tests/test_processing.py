@@ -268,6 +268,25 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
             time.sleep(0.9)
         self.assertEqual(fired, ["db_a", "db_a"], "the later wake-up is not dropped")
 
+    def test_wake_ups_asked_at_once_share_a_notify_sent_after_the_last_of_them(self):
+        sent = []
+
+        def slow_notify(dbname):
+            time.sleep(0.02)  # a round trip to PostgreSQL
+            sent.append((dbname, time.monotonic()))
+
+        with patch.object(cron_waker, "notify_cron_workers", side_effect=slow_notify):
+            for _index in range(50):
+                cron_waker.notify_cron_workers_soon("db_a")
+            last_asked = time.monotonic()
+            deadline = time.monotonic() + 5
+            while (not sent or sent[-1][1] < last_asked) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.1)
+        self.assertTrue(sent and sent[-1][1] >= last_asked, "a NOTIFY follows the last request")
+        self.assertLess(len(sent), 10, "50 requests in a burst share their NOTIFYs")
+        self.assertEqual({dbname for dbname, _at in sent}, {"db_a"})
+
     def test_a_retry_is_due_at_whole_seconds_so_its_wake_up_finds_it(self):
         # Issue 19: a due time with microseconds was later than Odoo's now() at the wake-up.
         backend = self._make_backend(name="Due")
