@@ -88,6 +88,28 @@ def start_server(*args, env=None):
     return dbtools.OdooServer(DB, log, *args, odoo=odoo_cmd(), env=env or bench_env())
 
 
+def renice_cron_workers(server):
+    """Odoo's prefork cron workers run at nice 10 and queue_job's jobs in HTTP workers at 0: on
+    a shared machine that alone made the engine three times slower in one run. Both queues get
+    the HTTP workers' priority here (root may raise it; otherwise the run says so)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.process.pid and int(fields[16]) > 0:  # ppid, nice
+            children.append(int(stat.parent.name))
+    for pid in children:
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, 0)
+        except OSError as exc:
+            print(
+                f"[bench] cron worker {pid} stays at nice 10 ({exc}): the engine is handicapped", flush=True
+            )
+    return children
+
+
 def make_backend(admin, kind, state="active"):
     name = f"Bench {kind} {uuid.uuid4().hex[:6]}"
     values = {"name": name, "kind": kind, "state": state, "webhook_secret": SECRET}
@@ -219,6 +241,8 @@ def bench_processing(n):
         # Prefork mode, as queue_job's runner needs; no job is queued while the engine runs.
         server = start_server("--workers", "2", "--max-cron-threads", str(workers), *loaded)
         try:
+            reniced = renice_cron_workers(server)
+            print(f"[bench] {len(reniced)} cron worker(s) at the HTTP workers' priority", flush=True)
             engine[workers] = run_engine(OdooClient(server.url, DB).login("admin", "admin"), n, workers)
         finally:
             server.stop()
