@@ -130,9 +130,9 @@ class SchemaCache:
 
     Shared by every run of a process: a schema id is a fingerprint, its schema never changes."""
 
-    def __init__(self, fetch):
+    def __init__(self, fetch, store=None):
         self._fetch = fetch
-        self._schemas = {}
+        self._schemas = {} if store is None else store  # may outlive `fetch`: shared by runs
 
     def get(self, schema_id):
         """(schema as a dict, schema parsed by fastavro)."""

@@ -141,8 +141,11 @@ class PubSubClient:
         except grpc.RpcError as exc:
             raise _error(exc) from None
 
-    def subscribe(self, topic_name, replay_id: bytes | None, *, batch_size=MAX_REQUESTED, seconds=30.0):
-        """Batches from `topic_name`, resuming just after `replay_id` (None: from the tip).
+    def subscribe(
+        self, topic_name, replay_id: bytes | None, *, earliest=False, batch_size=MAX_REQUESTED, seconds=30.0
+    ):
+        """Batches from `topic_name`, resuming just after `replay_id` (None: from the tip, or
+        from the earliest retained event with `earliest`).
 
         Flow control: `batch_size` events are asked for; more only when the caller comes
         back for the next batch, i.e. once it has stored the previous one. Stops after
@@ -155,7 +158,7 @@ class PubSubClient:
         if replay_id:
             first.replay_preset, first.replay_id = pb.CUSTOM, replay_id
         else:
-            first.replay_preset = pb.LATEST
+            first.replay_preset = pb.EARLIEST if earliest else pb.LATEST
         requests.put(first)
         closed = threading.Event()
 

@@ -29,6 +29,7 @@ class PubSubStandIn:
         self.purged_through = {}  # topic -> the newest replay number purged by retention
         self.fetch_requests = []  # (topic, preset name, replay number or None, num_requested)
         self.schema_calls = []
+        self.sent = []  # (topic, replay number) of every event sent, in order
         self._next = 1000
         self._lock = threading.Condition()
         self._server = None
@@ -40,7 +41,10 @@ class PubSubStandIn:
 
     def publish(self, topic, schema_id, record, event_id=None):
         """Append one event; returns its replay id (bytes)."""
-        payload = cdc.encode(self.schemas[schema_id], record)
+        return self.publish_raw(topic, schema_id, cdc.encode(self.schemas[schema_id], record), event_id)
+
+    def publish_raw(self, topic, schema_id, payload, event_id=None):
+        """Append an event whose Avro payload is given as is (a damaged one, for the tests)."""
         with self._lock:
             self._next += 1
             self.bus.setdefault(topic, []).append(
@@ -177,6 +181,7 @@ class _Servicer:
                 )
                 for number, event_id, schema_id, payload in chunk
             ]
+            standin.sent.extend((topic, item[0]) for item in chunk)
             yield pb.FetchResponse(
                 events=consumer_events,
                 latest_replay_id=latest,
@@ -311,3 +316,17 @@ def change_record(schema, header, **values):
     }
     record["ChangeEventHeader"] = {**defaults, **header}
     return record
+
+
+def bitmap(schema, names):
+    """The bitmap strings Salesforce would send for these field names (dotted for nested)."""
+    top = [item["name"] for item in schema["fields"]]
+    value, nested = 0, {}
+    for name in names:
+        parent, _dot, child = name.partition(".")
+        if not child:
+            value |= 1 << top.index(name)
+            continue
+        position = top.index(parent)
+        nested[position] = nested.get(position, 0) | 1 << ADDRESS_FIELDS.index(child)
+    return [hex(value)] + [f"{position}-{hex(bits)}" for position, bits in sorted(nested.items())]
