@@ -153,19 +153,19 @@ class PubSubClient:
         right now (an empty keepalive); the stream is always cancelled on the way out."""
         pb = self._pb
         batch_size = max(1, min(int(batch_size), MAX_REQUESTED))
-        requests = queue.Queue()
+        outbox = queue.Queue()
         first = pb.FetchRequest(topic_name=topic_name, num_requested=batch_size)
         if replay_id:
             first.replay_preset, first.replay_id = pb.CUSTOM, replay_id
         else:
             first.replay_preset = pb.EARLIEST if earliest else pb.LATEST
-        requests.put(first)
+        outbox.put(first)
         closed = threading.Event()
 
         def outgoing():
             while not closed.is_set():
                 try:
-                    item = requests.get(timeout=0.5)
+                    item = outbox.get(timeout=0.5)
                 except queue.Empty:
                     continue
                 if item is None:
@@ -186,7 +186,7 @@ class PubSubClient:
                 if not events or time.monotonic() >= deadline:
                     return
                 if outstanding <= 0:
-                    requests.put(pb.FetchRequest(topic_name=topic_name, num_requested=batch_size))
+                    outbox.put(pb.FetchRequest(topic_name=topic_name, num_requested=batch_size))
                     outstanding = batch_size
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.CANCELLED and closed.is_set():
@@ -196,5 +196,5 @@ class PubSubClient:
             raise _error(exc) from None
         finally:
             closed.set()
-            requests.put(None)
+            outbox.put(None)
             call.cancel()

@@ -7,6 +7,7 @@ retention horizon (a replay id older than it is refused with Salesforce's error 
 the three authentication headers. It records every FetchRequest for the tests to read."""
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ import grpc
 from . import cdc
 from .pubsub import REPLAY_ID_REFUSED, stubs
 
+_logger = logging.getLogger(__name__)
 RESPONSE_MAX = 50  # events per FetchResponse at most, as a real server splits big batches
 
 
@@ -148,8 +150,8 @@ class _Servicer:
                         standin.fetch_requests.append((topic, "", None, request.num_requested))
                         credit["n"] += request.num_requested
                         standin._lock.notify_all()
-            except grpc.RpcError:
-                pass
+            except grpc.RpcError as exc:  # the client cancelled its stream: the normal way out
+                _logger.debug("stand-in: subscribe stream closed: %s", exc)
             finally:
                 with standin._lock:
                     credit["open"] = False
