@@ -32,6 +32,7 @@ class PubSubStandIn:
         self.fetch_requests = []  # (topic, preset name, replay number or None, num_requested)
         self.schema_calls = []
         self.sent = []  # (topic, replay number) of every event sent, in order
+        self.response_delay = 0.0  # seconds before each response with events (a slow link)
         self._next = 1000
         self._lock = threading.Condition()
         self._server = None
@@ -183,6 +184,8 @@ class _Servicer:
                 )
                 for number, event_id, schema_id, payload in chunk
             ]
+            if chunk and standin.response_delay:
+                time.sleep(standin.response_delay)
             standin.sent.extend((topic, item[0]) for item in chunk)
             yield pb.FetchResponse(
                 events=consumer_events,

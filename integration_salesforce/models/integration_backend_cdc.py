@@ -12,9 +12,11 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 from odoo import api, fields, models
 from odoo.addons.integration_core.exceptions import PayloadError, PermanentError, VendorUnavailable
 from odoo.addons.integration_core.lib.envelope import Envelope
+from odoo.tools import SQL
 
 from ..const import ACCOUNT, CONTACT, OPPORTUNITY, QUOTE
 from ..lib import cdc, pubsub
@@ -26,6 +28,7 @@ DEFAULT_ENDPOINT = "api.pubsub.salesforce.com:7443"
 RETENTION = timedelta(hours=72)
 MIN_RUN_SECONDS = 3  # below this a stream is not worth opening
 CLOSE_MARGIN = 5  # seconds left to Odoo's budget when the stream is closed
+CHANNEL_LOCK = 0x53464344  # "SFCD": first key of the channels' advisory locks
 OVERFLOW = "cdc.overflow"
 UNREADABLE = "cdc.unreadable"
 HANDLED = (ACCOUNT, CONTACT, OPPORTUNITY, QUOTE)
@@ -133,8 +136,26 @@ class IntegrationBackend(models.Model):
             raise PermanentError(str(exc)) from None
 
     def _salesforce_cdc_channel(self, channel, client, seconds):
-        """One channel: resume after its replay id; a refused (expired) replay id restarts
-        from the earliest retained event after re-reading the window; an expired token is
+        """One channel, by one reader at a time (a session lock: it outlives the batch
+        commits and dies with the connection if the worker is killed)."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", CHANNEL_LOCK, channel.id))
+        if not cr.fetchone()[0]:
+            _logger.info("integration: channel %s is being read by another worker", channel.topic)
+            return 0
+        try:
+            return self._salesforce_cdc_channel_locked(channel, client, seconds)
+        finally:
+            unlock = SQL("SELECT pg_advisory_unlock(%s, %s)", CHANNEL_LOCK, channel.id)
+            try:
+                cr.execute(unlock)
+            except psycopg2.Error:  # the failed batch aborted the transaction: it is lost anyway
+                cr.rollback()
+                cr.execute(unlock)
+
+    def _salesforce_cdc_channel_locked(self, channel, client, seconds):
+        """Resume after the channel's replay id; a refused (expired) replay id restarts from
+        the earliest retained event after re-reading the window; an expired token is
         renewed once."""
         try:
             return self._salesforce_cdc_stream(channel, client, seconds)

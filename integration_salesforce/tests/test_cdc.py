@@ -324,3 +324,17 @@ class TestSalesforceCdc(SalesforceCaseMixin, TransactionCase):
         self._receive()
         self.assertEqual(self.server.schema_calls, [ACCOUNT_SCHEMA_ID])
         self.assertEqual(len(self._cdc_events()), 5)
+
+    def test_a_channel_is_read_by_one_worker_at_a_time(self):
+        from odoo.sql_db import db_connect
+
+        from ..models.integration_backend_cdc import CHANNEL_LOCK
+
+        self._publish_accounts(2)
+        with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's connection
+            other.execute("SELECT pg_advisory_lock(%s, %s)", (CHANNEL_LOCK, self.channel.id))
+            self._receive()
+            self.assertFalse(self._cdc_events())  # the other worker is reading it: skipped
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", (CHANNEL_LOCK, self.channel.id))
+        self._receive()
+        self.assertEqual(len(self._cdc_events()), 2)
