@@ -32,6 +32,7 @@ class PubSubStandIn:
         self.fetch_requests = []  # (topic, preset name, replay number or None, num_requested)
         self.schema_calls = []
         self.sent = []  # (topic, replay number) of every event sent, in order
+        self.streams = []  # per Subscribe call: the replay numbers it sent
         self.response_delay = 0.0  # seconds before each response with events (a slow link)
         self._next = 1000
         self._lock = threading.Condition()
@@ -140,6 +141,8 @@ class _Servicer:
         replay_number = int.from_bytes(first.replay_id, "big") if first.replay_id else None
         preset_name = pb.ReplayPreset.Name(first.replay_preset)
         credit = {"n": first.num_requested, "open": True}
+        stream_sent = []
+        standin.streams.append(stream_sent)
         with standin._lock:
             standin.fetch_requests.append((topic, preset_name, replay_number, first.num_requested))
             position = standin._start_index(topic, first.replay_preset, replay_number, context)
@@ -187,6 +190,7 @@ class _Servicer:
             if chunk and standin.response_delay:
                 time.sleep(standin.response_delay)
             standin.sent.extend((topic, item[0]) for item in chunk)
+            stream_sent.extend(item[0] for item in chunk)
             yield pb.FetchResponse(
                 events=consumer_events,
                 latest_replay_id=latest,

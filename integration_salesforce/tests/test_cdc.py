@@ -5,9 +5,10 @@ overflow recovery, a replay id older than the retention, echoes, one event namin
 records."""
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 from ..lib.pubsub_standin import (
@@ -227,6 +228,7 @@ class TestSalesforceCdc(SalesforceCaseMixin, TransactionCase):
         self._receive()
         later = self._publish_accounts(4, start=3)
         self.server.expire(ACCOUNT_TOPIC, keep_last=2)  # Odoo was away longer than the retention
+        self.channel.last_run_at = fields.Datetime.now() - timedelta(days=4)
         self._receive()
         self.channel.invalidate_recordset()
         self.assertTrue(self.channel.replay_lost_at)
@@ -338,3 +340,16 @@ class TestSalesforceCdc(SalesforceCaseMixin, TransactionCase):
             other.execute("SELECT pg_advisory_unlock(%s, %s)", (CHANNEL_LOCK, self.channel.id))
         self._receive()
         self.assertEqual(len(self._cdc_events()), 2)
+
+    def test_quiet_channel_whose_last_event_aged_out_restarts_without_alarm(self):
+        first = self._publish_accounts(2)
+        self._receive()  # caught up, just now
+        self.server.expire(ACCOUNT_TOPIC, keep_last=0)  # its last event is older than 72 h
+        later = self._publish_accounts(1, start=2)
+        self._receive()
+        self.channel.invalidate_recordset()
+        self.assertFalse(self.channel.replay_lost_at)  # a run since then read to the tip: nothing missed
+        self.assertEqual(self._replay_ids(self._cdc_events()), first + later)
+        self.assertFalse(self.env["integration.event"].search([("source", "=", "pull")]))
+        alerts = {item["code"]: item for item in self.backend._business_exceptions()}
+        self.assertEqual(alerts["salesforce_cdc_position_lost"]["count"], 0)
