@@ -18,5 +18,5 @@
         "views/sale_order_views.xml",
         "views/integration_salesforce_channel_views.xml",
     ],
-    "demo": ["demo/integration_backend_demo.xml"],
+    "demo": ["demo/integration_backend_demo.xml", "demo/integration_salesforce_channel_demo.xml"],
 }

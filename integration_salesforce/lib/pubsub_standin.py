@@ -33,6 +33,7 @@ class PubSubStandIn:
         self.schema_calls = []
         self.sent = []  # (topic, replay number) of every event sent, in order
         self.streams = []  # per Subscribe call: the replay numbers it sent
+        self.refused_topics = set()  # Subscribe to these: PERMISSION_DENIED (no access to the object)
         self.response_delay = 0.0  # seconds before each response with events (a slow link)
         self._next = 1000
         self._lock = threading.Condition()
@@ -138,6 +139,8 @@ class _Servicer:
         standin._check_auth(context)
         first = next(request_iterator)
         topic = first.topic_name
+        if topic in standin.refused_topics:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, f"no access to {topic}")
         replay_number = int.from_bytes(first.replay_id, "big") if first.replay_id else None
         preset_name = pb.ReplayPreset.Name(first.replay_preset)
         credit = {"n": first.num_requested, "open": True}

@@ -180,9 +180,11 @@ class IntegrationBackend(models.Model):
             return self._salesforce_cdc_stream(channel, client, seconds, start="earliest")
         except pubsub.PubSubError as exc:
             self.env.cr.rollback()  # what was stored before the error is committed already
-            channel.write({"last_error": str(exc)[:250], "last_run_at": fields.Datetime.now()})
+            error = str(exc)[:250]
+            repeated = channel.last_error == error
+            channel.write({"last_error": error, "last_run_at": fields.Datetime.now()})
             self.env["ir.cron"]._commit_progress(0)
-            if not exc.transient:
+            if not exc.transient and not repeated:  # said once on the backend, not every minute
                 self.message_post(
                     body=self.env._("Channel %(topic)s: %(error)s", topic=channel.topic, error=exc)
                 )

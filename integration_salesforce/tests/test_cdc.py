@@ -20,7 +20,7 @@ from ..lib.pubsub_standin import (
     change_record,
 )
 from ..models.integration_backend_cdc import IntegrationBackend as CdcBackend
-from .common import ACCOUNT, INTEGRATION_USER, OPP, ORG_18, SalesforceCaseMixin
+from .common import ACCOUNT, INSTANCE, INTEGRATION_USER, OPP, ORG_18, SalesforceCaseMixin
 
 ACCOUNT_TOPIC = "/data/AccountChangeEvent"
 OPPORTUNITY_TOPIC = "/data/OpportunityChangeEvent"
@@ -353,3 +353,30 @@ class TestSalesforceCdc(SalesforceCaseMixin, TransactionCase):
         self.assertFalse(self.env["integration.event"].search([("source", "=", "pull")]))
         alerts = {item["code"]: item for item in self.backend._business_exceptions()}
         self.assertEqual(alerts["salesforce_cdc_position_lost"]["count"], 0)
+
+    def test_an_expired_token_is_renewed_once_and_the_stream_opened_again(self):
+        token = self.rsps.post(
+            f"{INSTANCE}/services/oauth2/token",
+            json={"access_token": "fresh-token", "instance_url": INSTANCE},
+        )
+        self.server.access_token = "fresh-token"  # Salesforce no longer takes the cached one
+        self.addCleanup(setattr, self.server, "access_token", "cached-token")
+        replay_ids = self._publish_accounts(2)
+        self._receive()
+        self.assertEqual(token.call_count, 1)
+        self.assertEqual(self._replay_ids(self._cdc_events()), replay_ids)
+        self.assertEqual(self.backend.sudo().salesforce_access_token, "fresh-token")
+
+    def test_a_refused_channel_is_said_once_on_the_backend(self):
+        channel = self.env["integration.salesforce.channel"].create(
+            {"backend_id": self.backend.id, "topic": "/data/LeadChangeEvent", "start_from": "earliest"}
+        )
+        self.server.refused_topics.add("/data/LeadChangeEvent")
+        self.addCleanup(self.server.refused_topics.clear)
+        before = len(self.backend.message_ids)
+        self._receive()
+        self._receive()
+        channel.invalidate_recordset()
+        self.assertIn("PERMISSION_DENIED", channel.last_error)
+        self.backend.invalidate_recordset()
+        self.assertEqual(len(self.backend.message_ids) - before, 1)
