@@ -96,10 +96,16 @@ class IntegrationBackend(models.Model):
                 return
             try:
                 backend._salesforce_cdc_receive(time_left - CLOSE_MARGIN)
-            except Exception as exc:  # one backend failing does not stop the others
+            except Exception as exc:  # noqa: BLE001 - one backend failing does not stop the others
                 self.env.cr.rollback()
-                _logger.exception("integration: change events of backend %s failed", backend.id)
-                backend.message_post(body=self.env._("Receiving change events failed: %s", exc))
+                error = str(exc)[:250]
+                channels = backend.salesforce_channel_ids.filtered("active")
+                if any(channel.last_error != error for channel in channels):  # said once, not every minute
+                    _logger.warning(
+                        "integration: change events of backend %s failed", backend.id, exc_info=True
+                    )
+                    backend.message_post(body=self.env._("Receiving change events failed: %s", exc))
+                channels.write({"last_error": error, "last_run_at": fields.Datetime.now()})
             cron._commit_progress(1)
 
     def _salesforce_cdc_receive(self, seconds=None):

@@ -380,3 +380,14 @@ class TestSalesforceCdc(SalesforceCaseMixin, TransactionCase):
         self.assertIn("PERMISSION_DENIED", channel.last_error)
         self.backend.invalidate_recordset()
         self.assertEqual(len(self.backend.message_ids) - before, 1)
+
+    def test_a_backend_without_credentials_says_so_once(self):
+        self.backend.sudo().write({"salesforce_access_token": False, "salesforce_consumer_secret": False})
+        self.rsps.post(f"{INSTANCE}/services/oauth2/token", status=400, json={"error": "invalid_client"})
+        before = len(self.backend.message_ids)
+        self._receive()
+        self._receive()
+        self.channel.invalidate_recordset()
+        self.assertIn("invalid_client", self.channel.last_error)
+        self.backend.invalidate_recordset()
+        self.assertEqual(len(self.backend.message_ids) - before, 1)
