@@ -21,7 +21,7 @@ ORG_ID = "00DQ0000000EB93MAQ"
 TOPIC = "/data/AccountChangeEvent"
 SCHEMA_ID = "e2eAccountSchema00001"
 TOKEN = "e2e-cdc-token"
-CHANGES = 60
+CHANGES = 100
 BATCH = 5
 
 
