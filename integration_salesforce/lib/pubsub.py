@@ -21,6 +21,7 @@ REPLAY_ID_REFUSED = (
 )
 ERROR_CODE_KEY = "error-code"
 MAX_REQUESTED = 100  # Salesforce sends at most 100 events per FetchRequest
+IDLE_SECONDS = 10.0  # nothing sent for this long after a request: caught up for now
 
 
 class StubsMissing(RuntimeError):
@@ -114,6 +115,7 @@ class PubSubClient:
         else:
             self._channel = grpc.insecure_channel(endpoint)
         self._stub = service.PubSubStub(self._channel)
+        self.stream_end = None  # why the last subscription ended: keepalive, idle, budget, error
 
     def close(self):
         self._channel.close()
@@ -142,15 +144,24 @@ class PubSubClient:
             raise _error(exc) from None
 
     def subscribe(
-        self, topic_name, replay_id: bytes | None, *, earliest=False, batch_size=MAX_REQUESTED, seconds=30.0
+        self,
+        topic_name,
+        replay_id: bytes | None,
+        *,
+        earliest=False,
+        batch_size=MAX_REQUESTED,
+        seconds=30.0,
+        idle_seconds=IDLE_SECONDS,
     ):
         """Batches from `topic_name`, resuming just after `replay_id` (None: from the tip, or
         from the earliest retained event with `earliest`).
 
         Flow control: `batch_size` events are asked for; more only when the caller comes
         back for the next batch, i.e. once it has stored the previous one. Stops after
-        `seconds` (the caller's time budget) or when the server has nothing more to send
-        right now (an empty keepalive); the stream is always cancelled on the way out."""
+        `seconds` (the caller's time budget), when the server has nothing more to send right
+        now (an empty keepalive), or when it has sent nothing for `idle_seconds` (Salesforce
+        sends pending events at once but its keepalive only every few minutes). The stream
+        is always cancelled on the way out."""
         pb = self._pb
         batch_size = max(1, min(int(batch_size), MAX_REQUESTED))
         outbox = queue.Queue()
@@ -161,6 +172,7 @@ class PubSubClient:
             first.replay_preset = pb.EARLIEST if earliest else pb.LATEST
         outbox.put(first)
         closed = threading.Event()
+        idle = threading.Event()
 
         def outgoing():
             while not closed.is_set():
@@ -172,29 +184,53 @@ class PubSubClient:
                     return
                 yield item
 
-        deadline = time.monotonic() + max(seconds, 1.0)
-        call = self._stub.Subscribe(outgoing(), metadata=self._metadata, timeout=max(seconds, 1.0) + 5)
+        seconds = max(seconds, 1.0)
+        deadline = time.monotonic() + seconds
+        call = self._stub.Subscribe(outgoing(), metadata=self._metadata, timeout=seconds)
+
+        def fall_idle():
+            idle.set()
+            call.cancel()
+
+        def watch():
+            timer = threading.Timer(idle_seconds, fall_idle)
+            timer.daemon = True
+            timer.start()
+            return timer
+
         outstanding = batch_size
+        self.stream_end = None
+        timer = watch()
         try:
             for response in call:
+                timer.cancel()  # not while the caller stores the batch
                 events = [
                     Received(item.replay_id, item.event.id, item.event.schema_id, item.event.payload)
                     for item in response.events
                 ]
                 outstanding -= len(events)
                 yield Batch(events, response.latest_replay_id, response.pending_num_requested)
-                if not events or time.monotonic() >= deadline:
+                if not events:
+                    self.stream_end = "keepalive"
+                    return
+                if time.monotonic() >= deadline:
+                    self.stream_end = "budget"
                     return
                 if outstanding <= 0:
                     outbox.put(pb.FetchRequest(topic_name=topic_name, num_requested=batch_size))
                     outstanding = batch_size
+                timer = watch()
         except grpc.RpcError as exc:
-            if exc.code() == grpc.StatusCode.CANCELLED and closed.is_set():
+            if exc.code() == grpc.StatusCode.CANCELLED and (closed.is_set() or idle.is_set()):
+                self.stream_end = "idle"  # nothing came for idle_seconds: caught up for now
                 return
             if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-                return  # the time budget ended while waiting: what was stored is committed
+                self.stream_end = "budget"  # ended while waiting: what was stored is committed
+                return
+            self.stream_end = "error"
             raise _error(exc) from None
         finally:
+            timer.cancel()
             closed.set()
             outbox.put(None)
             call.cancel()

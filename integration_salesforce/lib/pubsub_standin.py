@@ -34,6 +34,7 @@ class PubSubStandIn:
         self.sent = []  # (topic, replay number) of every event sent, in order
         self.streams = []  # per Subscribe call: the replay numbers it sent
         self.refused_topics = set()  # Subscribe to these: PERMISSION_DENIED (no access to the object)
+        self.keepalive = True  # False: silent when caught up, as Salesforce is for minutes
         self.response_delay = 0.0  # seconds before each response with events (a slow link)
         self._next = 1000
         self._lock = threading.Condition()
@@ -172,6 +173,11 @@ class _Servicer:
                     latest = events[-1][0].to_bytes(8, "big") if events else b""
                     caught_up = position >= len(events)
                     if not caught_up or not credit["open"]:
+                        standin._lock.wait(timeout=0.2)
+                        if not credit["open"]:
+                            return
+                        continue
+                    if not standin.keepalive:
                         standin._lock.wait(timeout=0.2)
                         if not credit["open"]:
                             return

@@ -196,3 +196,17 @@ def test_expired_replay_id_is_refused_with_salesforce_error_code(standin, accoun
 def test_wrong_token_is_unauthenticated(standin):
     with _client(standin, token="expired") as client, pytest.raises(pubsub.AuthRefused):
         client.get_schema(SCHEMA_ID)
+
+
+def test_a_silent_server_ends_the_stream_after_the_idle_time(standin, account_schema):
+    standin.keepalive = False  # Salesforce sends its keepalive only every few minutes
+    replay_ids = _publish(standin, account_schema, 3)
+    with _client(standin) as client:
+        batches = list(client.subscribe(TOPIC, None, earliest=True, seconds=60, idle_seconds=1.0))
+        assert client.stream_end == "idle"  # not the 60 s budget
+    assert [e.replay_id for b in batches for e in b.events] == replay_ids
+    standin.keepalive = True
+    with _client(standin) as client:
+        [keepalive] = list(client.subscribe(TOPIC, replay_ids[-1], seconds=60))
+        assert keepalive.events == []
+        assert client.stream_end == "keepalive"
