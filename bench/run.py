@@ -10,6 +10,8 @@ same machine, so a noisy 2-core box compares like with like.
               orders created through the ORM (bench/shopify_orders.py, its own database)
   salesforce  a 100-notification Outbound Message vs 100 single ones; won opportunities
               with CPQ quotes to confirmed orders vs the ORM (bench/salesforce_orders.py)
+  salesforce_cdc  account changes/s from a local Pub/Sub API server into stored events vs
+              the same changes as Outbound Messages (bench/salesforce_cdc.py)
 
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
@@ -325,7 +327,9 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "benches", nargs="*", default=["ingest", "processing", "scale", "outbound", "shopify", "salesforce"]
+        "benches",
+        nargs="*",
+        default=["ingest", "processing", "scale", "outbound", "shopify", "salesforce", "salesforce_cdc"],
     )
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--events", type=int, default=5000)
@@ -356,6 +360,8 @@ def main():
         subprocess.run([sys.executable, str(BENCH / "shopify_orders.py")], check=True)
     if "salesforce" in args.benches:
         subprocess.run([sys.executable, str(BENCH / "salesforce_orders.py")], check=True)
+    if "salesforce_cdc" in args.benches:
+        subprocess.run([sys.executable, str(BENCH / "salesforce_cdc.py")], check=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))

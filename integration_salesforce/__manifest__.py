@@ -8,13 +8,15 @@
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "integration_sale", "sale_crm"],
-    "external_dependencies": {"python": ["PyJWT", "lxml", "pydantic", "requests"]},
+    "external_dependencies": {"python": ["PyJWT", "lxml", "pydantic", "requests", "grpcio", "fastavro"]},
     "data": [
         "security/ir.model.access.csv",
         "security/rules.xml",
+        "data/ir_cron_data.xml",
         "views/integration_backend_views.xml",
         "views/integration_salesforce_order_change_views.xml",
         "views/sale_order_views.xml",
+        "views/integration_salesforce_channel_views.xml",
     ],
-    "demo": ["demo/integration_backend_demo.xml"],
+    "demo": ["demo/integration_backend_demo.xml", "demo/integration_salesforce_channel_demo.xml"],
 }

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class IntegrationEvent(models.Model):
@@ -11,3 +11,5 @@ class IntegrationEvent(models.Model):
         if self.backend_id.kind == "salesforce" and getattr(error, "salesforce_pause_seconds", None):
             self.backend_id._salesforce_pause(error.salesforce_pause_seconds)
         return outcome
+
+    source = fields.Selection(selection_add=[("cdc", "Change Data Capture")], ondelete={"cdc": "set default"})
