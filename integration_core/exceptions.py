@@ -18,10 +18,15 @@ Any other exception is retried a few times, then `failed` with its traceback.
 class IntegrationError(Exception):
     """Base class. `message` is written for the finance/operations person reading Exceptions."""
 
-    def __init__(self, message, *, record=None):
+    def __init__(self, message, *, record=None, fix=None, facts=None):
         super().__init__(message)
         self.message = message
         self.record = record  # the Odoo record the message is about, when there is one
+        # The business action that fixes a failed event (a code the connector's buttons and
+        # pickers know, e.g. "stripe_payment_without_invoice") and the facts they need
+        # (amount, currency, customer, SKU…): stored on the event, read by its pickers.
+        self.fix = fix
+        self.facts = facts or {}
 
 
 class RetryableError(IntegrationError):

@@ -13,6 +13,7 @@ AUDIT_ACTIONS = [
     ("requeued", "Requeued"),
     ("ignored", "Ignored"),
     ("payload_edited", "Payload edited"),
+    ("resolved", "Resubmitted with a choice"),
     ("outbound_call", "Outside call"),
     ("reconciliation", "Reconciliation"),
 ]
