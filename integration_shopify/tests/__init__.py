@@ -9,3 +9,4 @@ from . import (
     test_security,
     test_webhook,
 )
+from . import test_business_actions

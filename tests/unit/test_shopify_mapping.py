@@ -1,0 +1,13 @@
+from decimal import Decimal
+
+from integration_shopify.lib.mapping import tax_mapping_key
+
+
+def test_tax_key_is_stable_across_rate_types():
+    assert tax_mapping_key("CA State Tax", 7.25, False) == "tax:CA State Tax:7.25:excluded"
+    assert tax_mapping_key(" CA State Tax ", Decimal("7.2500"), False) == "tax:CA State Tax:7.25:excluded"
+    assert tax_mapping_key("VAT", 20.0, True) == "tax:VAT:20:included"
+
+
+def test_tax_key_separates_included_from_excluded():
+    assert tax_mapping_key("VAT", 20, True) != tax_mapping_key("VAT", 20, False)
