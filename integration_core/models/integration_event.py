@@ -70,6 +70,8 @@ class IntegrationEvent(models.Model):
     # The dashboard's and the metrics' figures: a few index lookups per backend at any volume.
     _received_idx = models.Index("(backend_id, received_at)")
     _done_idx = models.Index("(backend_id, done_at) WHERE done_at IS NOT NULL")
+    # the documents' "Vendor events" smart button
+    _result_idx = models.Index("(result_model, result_res_id) WHERE result_res_id IS NOT NULL")
 
     @api.depends("payload")
     def _compute_payload_pretty(self):

@@ -37,6 +37,7 @@ from ..const import (
 )
 from ..lib import client as shopify_client
 from ..lib import schemas, signatures
+from ..lib.mapping import summary_of
 from ..lib.orders import parse_time
 from ..lib.schemas import ShopifyPayloadError
 from ..lib.signatures import verify_shopify_hmac
@@ -219,9 +220,11 @@ class IntegrationBackend(models.Model):
                 # the handler notes that this connector does not act on it
                 if not isinstance(payload, dict):
                     raise ShopifyPayloadError("the body is not a JSON object")
-                entity, occurred = "", None
+                entity, occurred, summary = "", None, ""
             else:
-                entity, occurred = self._shopify_entity(resource, schemas.parse(resource, payload))
+                typed = schemas.parse(resource, payload)
+                entity, occurred = self._shopify_entity(resource, typed)
+                summary = summary_of(resource, typed)
             occurred = parse_time(occurred or headers.get("X-Shopify-Triggered-At"))
         except ShopifyPayloadError as exc:
             raise PayloadError(str(exc).splitlines()[0]) from None
@@ -231,6 +234,7 @@ class IntegrationBackend(models.Model):
             entity_key=entity,
             occurred_at=occurred,
             payload=body.decode(),
+            summary=summary,
         )
         return [envelope]
 

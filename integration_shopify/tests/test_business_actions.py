@@ -53,6 +53,10 @@ class TestShopifyBusinessActions(ShopifyCaseMixin, HttpCase):
         self.assertIn("SKU IPOD2008SILVER", resolved.message)
         self.assertIn("created as", resolved.message)
         self.assertFalse(event.shopify_can_fix_product, "done: not offered any more")
+        sale = self._sale_for(ORDER_ID)
+        self.assertTrue(event.display_name.startswith("Order #1001 "), event.display_name)
+        self.assertIn("#1001", sale.message_ids[:1].body, "the chatter names Shopify's order")
+        self.assertEqual(sale.integration_event_count, 1)
 
     def test_unknown_sku_mapped_to_an_existing_product_and_later_orders_find_it(self):
         existing = self.env["product.product"].create(

@@ -146,7 +146,7 @@ class IntegrationBackend(models.Model):
         if self.kind != "stripe":
             return super()._webhook_parse(delivery)
         try:
-            stripe_event, entity_key = mapping.read_event(delivery.body)
+            stripe_event, entity_key, summary = mapping.read_event_summary(delivery.body)
         except schemas.StripePayloadError as exc:
             raise PayloadError(str(exc)) from None
         return [
@@ -156,6 +156,7 @@ class IntegrationBackend(models.Model):
                 entity_key=entity_key,
                 occurred_at=stripe_event.created,
                 payload=delivery.body.decode(),
+                summary=summary,
             )
         ]
 

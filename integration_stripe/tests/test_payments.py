@@ -216,6 +216,12 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         resolved = stored.audit_ids.filtered(lambda a: a.action == "resolved")
         self.assertIn(close_own.name, resolved.message)
         self.assertIn(self.env.user.name, resolved.message)
+        # The payment names the Stripe charge in its chatter and leads back to its event.
+        payment = stored.result_ref
+        self.assertEqual(stored.display_name, "Payment 42.42 USD from jenny@example.com (ch_pick)")
+        self.assertIn("ch_pick", payment.message_ids[:1].body)
+        self.assertEqual(payment.integration_event_count, 1)
+        self.assertEqual(self.env["integration.event"].search(payment.action_open_integration_events()["domain"]), stored)
 
     def test_chosen_invoice_paid_meanwhile_fails_again_with_the_picker(self):
         invoice = self._invoice(12.00)
