@@ -18,4 +18,5 @@
         "views/integration_shopify_wizard_views.xml",
     ],
     "demo": ["demo/integration_backend_demo.xml"],
+    "assets": {"web.assets_tests": ["integration_shopify/static/tests/tours/*.js"]},
 }

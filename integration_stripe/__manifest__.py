@@ -21,4 +21,5 @@
         "views/account_move_templates.xml",
     ],
     "demo": ["demo/integration_backend_demo.xml"],
+    "assets": {"web.assets_tests": ["integration_stripe/static/tests/tours/*.js"]},
 }

@@ -183,6 +183,27 @@ class IntegrationBackend(models.Model):
             return f"https://{self.shopify_shop_domain}/admin/products/{key.split(':', 1)[1]}"
         return f"https://{self.shopify_shop_domain}/admin/orders/{key}"
 
+    def _missing_credentials(self):
+        if self.kind != "shopify":
+            return super()._missing_credentials()
+        _ = self.env._
+        missing = []
+        if not self.webhook_secret:
+            missing.append((_("App client secret (webhook signing)"), _("every Shopify delivery is refused (401)")))
+        if not self.shopify_shop_domain:
+            missing.append((_("Shop domain"), _("Odoo cannot call Shopify, and 'Open in Shopify' links are missing")))
+        if not self.shopify_access_token:
+            missing.append(
+                (
+                    _("Admin API access token"),
+                    _(
+                        "fulfilments and stock levels are not sent to Shopify (they wait in Outbound), "
+                        "webhook registration, the initial import and reconciliation do not run"
+                    ),
+                )
+            )
+        return missing
+
     def _webhook_verify(self, delivery):
         if self.kind != "shopify":
             return super()._webhook_verify(delivery)

@@ -10,3 +10,4 @@ from . import (
     test_webhook,
 )
 from . import test_business_actions
+from . import test_ui

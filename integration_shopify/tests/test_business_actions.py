@@ -141,3 +141,14 @@ class TestShopifyBusinessActions(ShopifyCaseMixin, HttpCase):
         later["id"], later["name"] = 450789481, "#1011"
         later["tax_lines"] = [{"price": "47.76", "rate": 0.08, "title": "City Tax"}]
         self.assertEqual(self._deliver("orders/create", balanced(later)).state, "done")
+
+    def test_backend_without_token_warns_what_it_disables(self):
+        self.backend.shopify_access_token = False
+        self.backend.invalidate_recordset(["credential_warnings"])
+        warnings = self.backend.credential_warnings
+        self.assertIn("Admin API access token", warnings)
+        self.assertIn("fulfilments and stock levels are not sent", warnings)
+        self.assertNotIn("Shop domain", warnings, "the domain is set: no warning for it")
+        self.backend.shopify_access_token = "shpat_test"
+        self.backend.invalidate_recordset(["credential_warnings"])
+        self.assertFalse(self.backend.credential_warnings)

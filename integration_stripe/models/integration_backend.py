@@ -128,6 +128,26 @@ class IntegrationBackend(models.Model):
         test = "test/" if self.environment == "sandbox" else ""
         return f"{DASHBOARD_URL}/{test}events/{event.external_event_id}"
 
+    def _missing_credentials(self):
+        if self.kind != "stripe":
+            return super()._missing_credentials()
+        _ = self.env._
+        missing = []
+        if not self.webhook_secret:
+            missing.append((_("Webhook signing secret"), _("every Stripe delivery is refused (401), nothing is booked")))
+        if not self.stripe_secret_key:
+            missing.append(
+                (
+                    _("Stripe secret key"),
+                    _(
+                        "payouts are not checked against their transactions (Not checked), fees of "
+                        "unexpanded balance transactions are not booked, Pay with Stripe links and "
+                        "refunds are not sent, nightly reconciliation cannot read Stripe"
+                    ),
+                )
+            )
+        return missing
+
     def _webhook_verify(self, delivery):
         if self.kind != "stripe":
             return super()._webhook_verify(delivery)

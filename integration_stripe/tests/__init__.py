@@ -10,3 +10,4 @@ from . import (
     test_security,
     test_webhook,
 )
+from . import test_ui

@@ -46,7 +46,12 @@ class TestStripePayouts(StripeCaseMixin, HttpCase):
     def test_payout_without_secret_key_says_not_checked_and_why(self):
         """No key, no balance transactions: the payout is booked but reads *Not checked*
         with its reason, never 'Difference 0.00' that looks reconciled."""
+        self.assertFalse(self.backend.credential_warnings, "key and secret set: no banner")
         self.backend.stripe_secret_key = False
+        self.backend.invalidate_recordset(["credential_warnings"])
+        self.assertIn("Stripe secret key", self.backend.credential_warnings)
+        self.assertIn("payouts are not checked", self.backend.credential_warnings)
+        self.assertNotIn("Webhook signing secret", self.backend.credential_warnings)
         stored = self._deliver(event(payout("po_nokey", 4728), "payout.paid", "evt_po_nokey"))
         self.assertEqual(stored.state, "done", stored.error_message)
         record = stored.result_ref

@@ -45,6 +45,13 @@ class IntegrationBackend(models.Model):
             return super()._ownership_defaults()
         return {"customer": ("remote", "apply")}  # the connected system owns the contacts it sends
 
+    def _missing_credentials(self):
+        if self.kind != KIND:
+            return super()._missing_credentials()
+        if self.webhook_secret:
+            return []
+        return [(self.env._("Webhook secret"), self.env._("every delivery is refused (401)"))]
+
     def _webhook_verify(self, delivery):
         if self.kind != KIND:
             return super()._webhook_verify(delivery)
