@@ -6,7 +6,7 @@ RetryableError   -> `retry` with backoff (the vendor or a lock is temporarily un
   WaitingFor     -> `retry`: the record this event needs is not here yet (a refund before its
                      order); it runs as soon as an event of that entity is done, without
                      spending attempts, and goes dead only after the retry horizon
-PermanentError   -> `failed`: a person must fix the data, then replay
+PermanentError   -> `failed`: a person must fix the data, then retry
   MappingError   -> `failed`: an Odoo record the payload refers to is missing or ambiguous
   PayloadError   -> `failed`: the payload does not have the expected shape
 SignatureError   -> refused at the webhook (401), never stored as an event

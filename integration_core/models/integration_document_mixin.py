@@ -10,7 +10,9 @@ class IntegrationDocumentMixin(models.AbstractModel):
     _description = "Document Synchronised by Integrations"
 
     integration_event_count = fields.Integer(
-        string="Vendor Events", compute="_compute_integration_event_count", groups="integration_core.group_integration_user"
+        string="Vendor Events",
+        compute="_compute_integration_event_count",
+        groups="integration_core.group_integration_user",
     )
 
     @api.depends_context("uid")

@@ -178,10 +178,11 @@ class IntegrationEvent(models.Model):
         return {"result_model": record._name, "result_res_id": record.id}
 
     def _record_failure(self, settings, exc, tb, unexpected=False):
-        super()._record_failure(settings, exc, tb, unexpected=unexpected)
+        result = super()._record_failure(settings, exc, tb, unexpected=unexpected)
         fix = getattr(exc, "fix", None) if self.state in ("failed", "dead") else None
         if fix or self.fix_code:
             self.write({"fix_code": fix or False, "fix_facts": (exc.facts or False) if fix else False})
+        return result
 
     def _after_outcome(self, result, error, duration_ms):
         self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration_ms)

@@ -186,17 +186,26 @@ class IntegrationBackend(models.Model):
     def _missing_credentials(self):
         if self.kind != "shopify":
             return super()._missing_credentials()
-        _ = self.env._
         missing = []
         if not self.webhook_secret:
-            missing.append((_("App client secret (webhook signing)"), _("every Shopify delivery is refused (401)")))
+            missing.append(
+                (
+                    self.env._("App client secret (webhook signing)"),
+                    self.env._("every Shopify delivery is refused (401)"),
+                )
+            )
         if not self.shopify_shop_domain:
-            missing.append((_("Shop domain"), _("Odoo cannot call Shopify, and 'Open in Shopify' links are missing")))
+            missing.append(
+                (
+                    self.env._("Shop domain"),
+                    self.env._("Odoo cannot call Shopify, and 'Open in Shopify' links are missing"),
+                )
+            )
         if not self.shopify_access_token:
             missing.append(
                 (
-                    _("Admin API access token"),
-                    _(
+                    self.env._("Admin API access token"),
+                    self.env._(
                         "fulfilments and stock levels are not sent to Shopify (they wait in Outbound), "
                         "webhook registration, the initial import and reconciliation do not run"
                     ),

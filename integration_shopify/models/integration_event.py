@@ -21,7 +21,9 @@ class IntegrationEvent(models.Model):
             facts = event.fix_facts or {}
             # a line with neither SKU nor variant cannot be found again by any product
             event.shopify_can_fix_product = (
-                failed and event.fix_code == UNKNOWN_PRODUCT and bool(facts.get("sku") or facts.get("variant_id"))
+                failed
+                and event.fix_code == UNKNOWN_PRODUCT
+                and bool(facts.get("sku") or facts.get("variant_id"))
             )
             event.shopify_can_map_tax = failed and event.fix_code == UNKNOWN_TAX
 
@@ -40,7 +42,9 @@ class IntegrationEvent(models.Model):
 
     def action_shopify_open_product_wizard(self):
         return self._shopify_open_picker(
-            self.shopify_can_fix_product, "integration.shopify.product.wizard", self.env._("Create or map the product")
+            self.shopify_can_fix_product,
+            "integration.shopify.product.wizard",
+            self.env._("Create or map the product"),
         )
 
     def action_shopify_open_tax_wizard(self):

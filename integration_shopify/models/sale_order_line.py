@@ -25,14 +25,20 @@ class SaleOrderLine(models.Model):
 
     @api.depends("invoice_lines.parent_state", "invoice_lines.quantity")
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
-        for line in self.filtered(lambda ln: ln.shopify_line_ref and ln.state == "sale" and ln.qty_to_invoice > 0):
+        result = super()._compute_qty_to_invoice()
+        for line in self.filtered(
+            lambda ln: ln.shopify_line_ref and ln.state == "sale" and ln.qty_to_invoice > 0
+        ):
             line.qty_to_invoice = max(0.0, line.qty_to_invoice - line._shopify_qty_credited())
+        return result
 
     @api.depends("invoice_lines.parent_state")
     def _compute_invoice_status(self):
-        super()._compute_invoice_status()
-        for line in self.filtered(lambda ln: ln.shopify_line_ref and ln.invoice_status == "no" and ln.state == "sale"):
+        result = super()._compute_invoice_status()
+        for line in self.filtered(
+            lambda ln: ln.shopify_line_ref and ln.invoice_status == "no" and ln.state == "sale"
+        ):
             credited = line._shopify_qty_credited()
             if credited and line.qty_invoiced + credited >= line.product_uom_qty:
                 line.invoice_status = "invoiced"
+        return result

@@ -20,7 +20,7 @@ class TestShopifyBusinessActions(ShopifyCaseMixin, HttpCase):
 
     def _wizard(self, event, action):
         result = action()
-        return self.env[result["res_model"]].with_context(result["context"]).create({})
+        return self.env[result["res_model"]].with_context(**result["context"]).create({})
 
     def _unknown_sku_order(self, order_id=ORDER_ID, name="#1001"):
         order = order_fixture()
@@ -60,7 +60,12 @@ class TestShopifyBusinessActions(ShopifyCaseMixin, HttpCase):
 
     def test_unknown_sku_mapped_to_an_existing_product_and_later_orders_find_it(self):
         existing = self.env["product.product"].create(
-            {"name": "iPod silver (old code)", "default_code": "IPOD-SLV", "type": "consu", "is_storable": True}
+            {
+                "name": "iPod silver (old code)",
+                "default_code": "IPOD-SLV",
+                "type": "consu",
+                "is_storable": True,
+            }
         )
         event = self._deliver("orders/create", self._unknown_sku_order())
         wizard = self._wizard(event, event.action_shopify_open_product_wizard)
@@ -95,7 +100,9 @@ class TestShopifyBusinessActions(ShopifyCaseMixin, HttpCase):
         self.assertEqual((event.state, event.fix_code), ("failed", "shopify_unknown_tax"))
         self.assertTrue(event.shopify_can_map_tax)
         wizard = self._wizard(event, event.action_shopify_open_tax_wizard)
-        self.assertRecordValues(wizard, [{"title": "City Tax", "rate": 8.0, "included": False, "mode": "create"}])
+        self.assertRecordValues(
+            wizard, [{"title": "City Tax", "rate": 8.0, "included": False, "mode": "create"}]
+        )
         wizard.action_apply()
         self._process_events()
         self.assertEqual(event.state, "done", event.error_message)

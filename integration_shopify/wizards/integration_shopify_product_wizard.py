@@ -21,7 +21,7 @@ class IntegrationShopifyProductWizard(models.TransientModel):
     )
     name = fields.Char(string="Product Name")
     list_price = fields.Float(string="Sales Price", digits="Product Price")
-    product_id = fields.Many2one("product.product", string="Product", check_company=True)
+    product_id = fields.Many2one("product.product", check_company=True)
     company_id = fields.Many2one(related="event_id.company_id")
 
     @api.model
@@ -74,7 +74,9 @@ class IntegrationShopifyProductWizard(models.TransientModel):
             )
             verb = "created as"
         if self.variant_id:
-            self.env["integration.external.id"].sudo()._bind(self.event_id.backend_id, product, self.variant_id)
+            self.env["integration.external.id"].sudo()._bind(
+                self.event_id.backend_id, product, self.variant_id
+            )
         self.event_id._resubmit_with_choice(
             "product",
             {"sku": self.sku, "variant_id": self.variant_id, "product_id": product.id},

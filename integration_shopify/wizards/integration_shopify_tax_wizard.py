@@ -66,6 +66,8 @@ class IntegrationShopifyTaxWizard(models.TransientModel):
         key = tax_mapping_key(self.title, self.rate, self.included)
         self.env["integration.external.id"].sudo()._bind(event.backend_id, tax, key)
         event._resubmit_with_choice(
-            "tax", {"key": key, "tax_id": tax.id}, f"Map the tax: Shopify tax {self.title} {verb} {tax.display_name}"
+            "tax",
+            {"key": key, "tax_id": tax.id},
+            f"Map the tax: Shopify tax {self.title} {verb} {tax.display_name}",
         )
         return {"type": "ir.actions.act_window_close"}

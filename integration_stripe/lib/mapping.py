@@ -8,8 +8,8 @@ external id of its Odoo payment."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import schemas
 from ...integration_core.lib.money import minor_to_amount
+from . import schemas
 from .schemas import StripePayloadError
 
 __all__ = ["StripePayloadError", "payment_key", "payment_of", "read_event"]
@@ -178,13 +178,18 @@ def summary_of(event: schemas.Event, obj=None) -> str:
         amount = obj.amount if payment.amount == 0 else payment.amount
         return f"Payment {_money(amount, payment.currency)}{who} ({payment.charge_id or payment.key})"
     if isinstance(obj, schemas.Refund):
-        return f"Refund {_money(obj.amount, obj.currency)} of {obj.charge or obj.payment_intent or '?'} ({obj.id})"
+        of = obj.charge or obj.payment_intent or "?"
+        return f"Refund {_money(obj.amount, obj.currency)} of {of} ({obj.id})"
     if isinstance(obj, schemas.Dispute):
         return f"Dispute {_money(obj.amount, obj.currency)} on {obj.charge or '?'}, {obj.status} ({obj.id})"
     if isinstance(obj, schemas.Payout):
         return f"Payout {_money(obj.amount, obj.currency)} ({obj.id})"
     if isinstance(obj, schemas.Invoice):
-        who = f" for {obj.customer_email or obj.customer_name}" if obj.customer_email or obj.customer_name else ""
+        who = (
+            f" for {obj.customer_email or obj.customer_name}"
+            if obj.customer_email or obj.customer_name
+            else ""
+        )
         return f"Stripe invoice {obj.number or obj.id}{who}"
     if isinstance(obj, schemas.Customer):
         return f"Customer {obj.name or obj.email or obj.id}"

@@ -152,7 +152,7 @@ class IntegrationBackend(models.Model):
                     self.env._(
                         "Stripe payment %(what)s names invoice %(ref)s, which is not a posted customer "
                         "invoice of %(company)s. Post the invoice (or correct the metadata in the "
-                        "payload), then replay.",
+                        "payload), then retry.",
                         what=what,
                         ref=reference,
                         company=self.company_id.name,

@@ -64,7 +64,9 @@ class IntegrationEvent(models.Model):
 
     def action_stripe_open_match_invoice(self):
         self._stripe_check_fixable(self.stripe_can_match_invoice)
-        return self._stripe_open_picker("integration.stripe.match.invoice.wizard", self.env._("Match an invoice"))
+        return self._stripe_open_picker(
+            "integration.stripe.match.invoice.wizard", self.env._("Match an invoice")
+        )
 
     def action_stripe_open_choose_customer(self):
         self._stripe_check_fixable(self.stripe_can_choose_customer)

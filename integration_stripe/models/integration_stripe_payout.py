@@ -24,7 +24,9 @@ class IntegrationStripePayout(models.Model):
     difference = fields.Monetary(compute="_compute_difference", store=True)
     has_difference = fields.Boolean(compute="_compute_difference", store=True)
     checked = fields.Boolean(readonly=True, help="The payout's balance transactions were read from Stripe.")
-    not_checked_reason = fields.Char(readonly=True, help="Why Odoo could not check the payout's transactions.")
+    not_checked_reason = fields.Char(
+        readonly=True, help="Why Odoo could not check the payout's transactions."
+    )
     check_state = fields.Selection(
         [("not_checked", "Not checked"), ("matches", "Matches"), ("difference", "Difference")],
         string="Check",

@@ -189,7 +189,7 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertNotIn("odoo_invoice", stored.error_message, "no JSON to edit for finance")
         self.assertTrue(stored.stripe_can_match_invoice)
         action = stored.action_stripe_open_match_invoice()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
         self.assertEqual(
             wizard.line_ids.mapped("invoice_id"),
             exact_other | close_own | far,
@@ -221,7 +221,9 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertEqual(stored.display_name, "Payment 42.42 USD from jenny@example.com (ch_pick)")
         self.assertIn("ch_pick", payment.message_ids[:1].body)
         self.assertEqual(payment.integration_event_count, 1)
-        self.assertEqual(self.env["integration.event"].search(payment.action_open_integration_events()["domain"]), stored)
+        self.assertEqual(
+            self.env["integration.event"].search(payment.action_open_integration_events()["domain"]), stored
+        )
 
     def test_chosen_invoice_paid_meanwhile_fails_again_with_the_picker(self):
         invoice = self._invoice(12.00)
@@ -230,7 +232,7 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertTrue(stored.stripe_can_choose_customer)
         self.assertFalse(stored.stripe_can_book_on_account, "no payer known: booking on account would fail")
         action = stored.action_stripe_open_match_invoice()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({})
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
         self.assertEqual(wizard.line_ids.filtered("chosen").invoice_id, invoice)
         wizard.action_match()
         invoice.button_draft()  # someone resets the invoice before the event runs
@@ -250,7 +252,11 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         with self.assertRaises(UserError):
             stored.action_stripe_book_on_account()
         action = stored.action_stripe_open_choose_customer()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({"partner_id": self.partner.id})
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(**action["context"])
+            .create({"partner_id": self.partner.id})
+        )
         wizard.action_book_on_account()
         self._process_events()
         self.assertEqual(stored.state, "done", stored.error_message)

@@ -55,7 +55,9 @@ class TestStripePayouts(StripeCaseMixin, HttpCase):
         stored = self._deliver(event(payout("po_nokey", 4728), "payout.paid", "evt_po_nokey"))
         self.assertEqual(stored.state, "done", stored.error_message)
         record = stored.result_ref
-        self.assertRecordValues(record, [{"checked": False, "check_state": "not_checked", "has_difference": False}])
+        self.assertRecordValues(
+            record, [{"checked": False, "check_state": "not_checked", "has_difference": False}]
+        )
         self.assertIn("no Stripe secret key", record.not_checked_reason)
         self.assertIn(self.backend.name, record.not_checked_reason)
         self.assertFalse([c for c in self.stripe.calls if "payout=po_nokey" in c.request.url])

@@ -30,6 +30,8 @@ class IntegrationStripeChooseCustomerWizard(models.TransientModel):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         self.event_id._resubmit_with_choice(
-            "on_account_partner_id", partner.id, f"Choose the customer: book on account of {partner.display_name}"
+            "on_account_partner_id",
+            partner.id,
+            f"Choose the customer: book on account of {partner.display_name}",
         )
         return {"type": "ir.actions.act_window_close"}

@@ -9,7 +9,7 @@ class IntegrationStripeMatchInvoiceLine(models.TransientModel):
     wizard_id = fields.Many2one("integration.stripe.match.invoice.wizard", required=True, ondelete="cascade")
     rank = fields.Integer()
     chosen = fields.Boolean(string="Pays this")
-    invoice_id = fields.Many2one("account.move", string="Invoice", required=True)
+    invoice_id = fields.Many2one("account.move", required=True)
     partner_id = fields.Many2one(related="invoice_id.commercial_partner_id", string="Customer")
     invoice_date = fields.Date(related="invoice_id.invoice_date")
     currency_id = fields.Many2one(related="invoice_id.currency_id")

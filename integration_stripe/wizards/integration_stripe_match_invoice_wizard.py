@@ -17,7 +17,7 @@ class IntegrationStripeMatchInvoiceWizard(models.TransientModel):
     error_message = fields.Text(related="event_id.error_message")
     amount = fields.Monetary(help="What Stripe received.")
     currency_id = fields.Many2one("res.currency")
-    payer_id = fields.Many2one("res.partner", string="Payer")
+    payer_id = fields.Many2one("res.partner")
     payer_email = fields.Char()
     line_ids = fields.One2many("integration.stripe.match.invoice.line", "wizard_id", string="Open invoices")
 

@@ -149,7 +149,7 @@ class IntegrationBackend(models.Model):
             raise PermanentError(
                 self.env._(
                     "Contact %(ref)s has no name. Add the name in the source system or edit the "
-                    "payload here, then replay the event.",
+                    "payload here, then retry the event.",
                     ref=external_id,
                 )
             )

@@ -25,7 +25,9 @@ class TestUi(IntegrationCaseMixin, HttpCase):
     def test_outbound_cancel_tour(self):
         backend = self._make_backend(name="Outbound tour backend")
         partner = self.env["res.partner"].create({"name": "Outbound Tour Contact"})
-        message = self.env["integration.outbound"]._enqueue(backend, "contact.push", partner, {"id": partner.id})
+        message = self.env["integration.outbound"]._enqueue(
+            backend, "contact.push", partner, {"id": partner.id}
+        )
         message.write({"state": "failed", "error_message": "The contact has no email: add one, then retry."})
         self.start_tour(
             "/odoo/action-integration_core.integration_outbound_action",
