@@ -120,7 +120,7 @@ def main():
     try:
         browser.send("Network.enable")
         browser.send("Network.setCookie", name="session_id", value=session_id, url=BASE_URL)
-        browser.shot("/odoo/action-integration_core.integration_dashboard_action", "dashboard.png",
+        browser.shot("/odoo/action-integration_core.integration_dashboard_server_action", "dashboard.png",
                      ".o_kanban_record a[name='action_open_failed']")  # fmt: skip
         browser.shot(f"/odoo/action-integration_core.integration_exception_action/{event[0]['id']}",
                      "stripe-payment-match-invoice.png", "button[name='action_stripe_open_match_invoice']",

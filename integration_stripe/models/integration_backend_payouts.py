@@ -79,8 +79,9 @@ class IntegrationBackend(models.Model):
             payout._check_transactions(transactions)
         else:
             payout.not_checked_reason = self.env._(
-                "Not checked: backend %s has no Stripe secret key, so Odoo cannot read the payout's "
-                "balance transactions. Set the key on the backend; the next payout is checked.",
+                "Backend %s has no Stripe secret key, so Odoo cannot read the payout's balance "
+                "transactions: what Stripe paid out is not compared with what Odoo booked. Set the "
+                "key on the backend; the next payout is checked.",
                 self.name,
             )
             event._note_result(

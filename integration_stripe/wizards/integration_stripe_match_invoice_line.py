@@ -11,7 +11,7 @@ class IntegrationStripeMatchInvoiceLine(models.TransientModel):
     chosen = fields.Boolean(string="Pays this")
     invoice_id = fields.Many2one("account.move", required=True)
     partner_id = fields.Many2one(related="invoice_id.commercial_partner_id", string="Customer")
-    invoice_date = fields.Date(related="invoice_id.invoice_date")
+    invoice_date = fields.Date(related="invoice_id.invoice_date", string="Date")
     currency_id = fields.Many2one(related="invoice_id.currency_id")
     amount_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount Due")
     difference = fields.Monetary(
