@@ -6,7 +6,7 @@ RetryableError   -> `retry` with backoff (the vendor or a lock is temporarily un
   WaitingFor     -> `retry`: the record this event needs is not here yet (a refund before its
                      order); it runs as soon as an event of that entity is done, without
                      spending attempts, and goes dead only after the retry horizon
-PermanentError   -> `failed`: a person must fix the data, then replay
+PermanentError   -> `failed`: a person must fix the data, then retry
   MappingError   -> `failed`: an Odoo record the payload refers to is missing or ambiguous
   PayloadError   -> `failed`: the payload does not have the expected shape
 SignatureError   -> refused at the webhook (401), never stored as an event
@@ -18,10 +18,15 @@ Any other exception is retried a few times, then `failed` with its traceback.
 class IntegrationError(Exception):
     """Base class. `message` is written for the finance/operations person reading Exceptions."""
 
-    def __init__(self, message, *, record=None):
+    def __init__(self, message, *, record=None, fix=None, facts=None):
         super().__init__(message)
         self.message = message
         self.record = record  # the Odoo record the message is about, when there is one
+        # The business action that fixes a failed event (a code the connector's buttons and
+        # pickers know, e.g. "stripe_payment_without_invoice") and the facts they need
+        # (amount, currency, customer, SKU…): stored on the event, read by its pickers.
+        self.fix = fix
+        self.facts = facts or {}
 
 
 class RetryableError(IntegrationError):

@@ -14,6 +14,9 @@
         "security/rules.xml",
         "views/integration_backend_views.xml",
         "views/stock_picking_views.xml",
+        "views/integration_event_views.xml",
+        "views/integration_shopify_wizard_views.xml",
     ],
     "demo": ["demo/integration_backend_demo.xml"],
+    "assets": {"web.assets_tests": ["integration_shopify/static/tests/tours/*.js"]},
 }

@@ -14,10 +14,12 @@
         "security/rules.xml",
         "views/integration_backend_views.xml",
         "views/integration_event_views.xml",
+        "views/integration_stripe_wizard_views.xml",
         "views/integration_stripe_payout_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/account_move_templates.xml",
     ],
     "demo": ["demo/integration_backend_demo.xml"],
+    "assets": {"web.assets_tests": ["integration_stripe/static/tests/tours/*.js"]},
 }

@@ -6,6 +6,7 @@ from . import (
     integration_backend,
     integration_backend_reconciliation,
     integration_business_exception,
+    integration_document_mixin,
     integration_event,
     integration_external_id,
     integration_metrics,

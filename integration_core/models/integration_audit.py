@@ -13,6 +13,7 @@ AUDIT_ACTIONS = [
     ("requeued", "Requeued"),
     ("ignored", "Ignored"),
     ("payload_edited", "Payload edited"),
+    ("resolved", "Resubmitted with a choice"),
     ("outbound_call", "Outside call"),
     ("reconciliation", "Reconciliation"),
 ]
@@ -28,8 +29,8 @@ class IntegrationAudit(models.Model):
     event_id = fields.Many2one("integration.event", ondelete="cascade", index="btree_not_null")
     action = fields.Selection(AUDIT_ACTIONS, required=True)
     message = fields.Char()
-    status_code = fields.Integer(string="HTTP Status")
-    duration_ms = fields.Integer(string="Duration (ms)")
+    status_code = fields.Integer(string="HTTP Status", aggregator=False)
+    duration_ms = fields.Integer(string="Duration (ms)", aggregator="avg")
     correlation_id = fields.Char(index="btree_not_null")
     remote_addr = fields.Char(string="From")
 

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import requests
+from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, mute_logger
@@ -118,6 +119,12 @@ class IntegrationBackend(models.Model):
     business_exception_ids = fields.One2many("integration.business.exception", "backend_id")
     business_alert_count = fields.Integer(
         compute="_compute_business_alert_count", string="Business Exceptions Over Threshold"
+    )
+
+    credential_warnings = fields.Html(
+        compute="_compute_credential_warnings",
+        sanitize=False,
+        help="Each credential the backend's kind needs and lacks, and what does not work without it.",
     )
 
     _webhook_uuid_unique = models.UniqueIndex("(webhook_uuid)")
@@ -252,6 +259,27 @@ class IntegrationBackend(models.Model):
     def _source_url(self, event):
         """Link to the event's object in the vendor's own screens, when the vendor has one."""
         return False
+
+    def _missing_credentials(self):
+        """[(credential, what does not work without it)] for each credential of this kind that
+        is not set (hook; called with sudo, secrets are readable). The form shows a banner."""
+        return []
+
+    @api.depends("kind")
+    @api.depends_context("uid")
+    def _compute_credential_warnings(self):
+        for backend in self:
+            missing = backend.sudo()._missing_credentials() if backend.kind else []
+            backend.credential_warnings = (
+                Markup("<ul class='mb-0'>%s</ul>")
+                % Markup().join(
+                    Markup("<li><strong>%s</strong> %s: %s</li>")
+                    % (credential, self.env._("not set"), disables)
+                    for credential, disables in missing
+                )
+                if missing
+                else False
+            )
 
     def _webhook_response(self, new_count, duplicate_count):
         """Body and content type of the acknowledgement (some vendors expect a set text)."""

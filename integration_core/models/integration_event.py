@@ -56,11 +56,22 @@ class IntegrationEvent(models.Model):
     )
     result_note = fields.Char(readonly=True)
     audit_ids = fields.One2many("integration.audit", "event_id", string="History")
+    fix_code = fields.Char(
+        string="Business Action",
+        readonly=True,
+        help="Technical code of the business action that fixes this failure (set by the connector).",
+    )
+    fix_facts = fields.Json(readonly=True, help="What the business action's picker needs to know.")
+    choices = fields.Json(
+        readonly=True, help="Choices people made to fix this event, read by the handler when it runs again."
+    )
 
     _external_event_unique = models.UniqueIndex("(backend_id, external_event_id)")
     # The dashboard's and the metrics' figures: a few index lookups per backend at any volume.
     _received_idx = models.Index("(backend_id, received_at)")
     _done_idx = models.Index("(backend_id, done_at) WHERE done_at IS NOT NULL")
+    # the documents' "Vendor events" smart button
+    _result_idx = models.Index("(result_model, result_res_id) WHERE result_res_id IS NOT NULL")
 
     @api.depends("payload")
     def _compute_payload_pretty(self):
@@ -166,6 +177,13 @@ class IntegrationEvent(models.Model):
         self._post_on_document(record)
         return {"result_model": record._name, "result_res_id": record.id}
 
+    def _record_failure(self, settings, exc, tb, unexpected=False):
+        result = super()._record_failure(settings, exc, tb, unexpected=unexpected)
+        fix = getattr(exc, "fix", None) if self.state in ("failed", "dead") else None
+        if fix or self.fix_code:
+            self.write({"fix_code": fix or False, "fix_facts": (exc.facts or False) if fix else False})
+        return result
+
     def _after_outcome(self, result, error, duration_ms):
         self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration_ms)
 
@@ -258,6 +276,26 @@ class IntegrationEvent(models.Model):
             self, "payload_edited", f"payload edited by {self.env.user.name}"
         )
         return self._requeue("resubmitted by %s")
+
+    def _choice(self, key):
+        """What a person chose for `key` to fix this event (`_resubmit_with_choice`), or None."""
+        return (self.choices or {}).get(key)
+
+    def _resubmit_with_choice(self, key, value, description):
+        """Run a failed event again with a person's choice (the invoice it pays, the customer
+        to book it on, …), which its handler reads with `_choice(key)`. The payload stays as
+        the vendor sent it; the choice and who made it are in the audit log. For the people
+        who fix business data (Integration Users), not only for Integration Managers."""
+        self.ensure_one()
+        if not self.env.user.has_group("integration_core.group_integration_user"):
+            raise UserError(self.env._("Only Integration Users can fix events."))
+        if self.state not in ("failed", "dead"):
+            raise UserError(self.env._("Only a failed event can be resubmitted with a choice."))
+        self.sudo().write({"choices": {**(self.choices or {}), key: value}})
+        self.env["integration.audit"]._log_event(
+            self, "resolved", f"{description} (chosen by {self.env.user.name})"
+        )
+        return self.sudo()._requeue("resubmitted by %s with that choice")
 
     def action_open_ignore_wizard(self):
         return self._open_wizard("integration.event.ignore.wizard", self.env._("Ignore Events"))

@@ -35,7 +35,7 @@ class IntegrationOutbound(models.Model):
         required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex,
         help="Sent with every attempt: the vendor applies the message once however often it is sent.",
     )  # fmt: skip
-    response_status = fields.Integer(string="Last HTTP Status", readonly=True)
+    response_status = fields.Integer(string="Last HTTP Status", readonly=True, aggregator=False)
     response_body = fields.Text(string="Last Vendor Answer", readonly=True)
 
     _idempotency_key_unique = models.UniqueIndex("(idempotency_key)")

@@ -70,7 +70,7 @@ class IntegrationQueueMixin(models.AbstractModel):
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
     is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
-    attempts = fields.Integer(readonly=True, default=0)
+    attempts = fields.Integer(readonly=True, default=0, aggregator=False)  # no sum in group rows
     lease_expiries = fields.Integer(
         readonly=True,
         default=0,
@@ -81,7 +81,9 @@ class IntegrationQueueMixin(models.AbstractModel):
     waiting_for = fields.Char(
         readonly=True, help="The entity whose record this row waits for (e.g. the order of a refund)."
     )
-    error_class = fields.Selection(ERROR_CLASSES, readonly=True)
+    error_class = fields.Selection(
+        ERROR_CLASSES, string="Kind of Problem", readonly=True, help="How the engine classified the failure."
+    )
     error_message = fields.Text(string="Problem", readonly=True)
     error_traceback = fields.Text(readonly=True)
     done_at = fields.Datetime(readonly=True)

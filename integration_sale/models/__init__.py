@@ -1,1 +1,1 @@
-from . import sale_order
+from . import integration_documents, sale_order

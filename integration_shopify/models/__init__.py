@@ -6,6 +6,7 @@ from . import (
     integration_backend_payouts,
     integration_backend_reconciliation,
     integration_backend_refunds,
+    integration_event,
     integration_ownership,
     integration_shopify_gateway,
     integration_shopify_location,

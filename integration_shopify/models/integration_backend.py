@@ -37,6 +37,7 @@ from ..const import (
 )
 from ..lib import client as shopify_client
 from ..lib import schemas, signatures
+from ..lib.mapping import summary_of
 from ..lib.orders import parse_time
 from ..lib.schemas import ShopifyPayloadError
 from ..lib.signatures import verify_shopify_hmac
@@ -182,6 +183,36 @@ class IntegrationBackend(models.Model):
             return f"https://{self.shopify_shop_domain}/admin/products/{key.split(':', 1)[1]}"
         return f"https://{self.shopify_shop_domain}/admin/orders/{key}"
 
+    def _missing_credentials(self):
+        if self.kind != "shopify":
+            return super()._missing_credentials()
+        missing = []
+        if not self.webhook_secret:
+            missing.append(
+                (
+                    self.env._("App client secret (webhook signing)"),
+                    self.env._("every Shopify delivery is refused (401)"),
+                )
+            )
+        if not self.shopify_shop_domain:
+            missing.append(
+                (
+                    self.env._("Shop domain"),
+                    self.env._("Odoo cannot call Shopify, and 'Open in Shopify' links are missing"),
+                )
+            )
+        if not self.shopify_access_token:
+            missing.append(
+                (
+                    self.env._("Admin API access token"),
+                    self.env._(
+                        "fulfilments and stock levels are not sent to Shopify (they wait in Outbound), "
+                        "webhook registration, the initial import and reconciliation do not run"
+                    ),
+                )
+            )
+        return missing
+
     def _webhook_verify(self, delivery):
         if self.kind != "shopify":
             return super()._webhook_verify(delivery)
@@ -219,9 +250,11 @@ class IntegrationBackend(models.Model):
                 # the handler notes that this connector does not act on it
                 if not isinstance(payload, dict):
                     raise ShopifyPayloadError("the body is not a JSON object")
-                entity, occurred = "", None
+                entity, occurred, summary = "", None, ""
             else:
-                entity, occurred = self._shopify_entity(resource, schemas.parse(resource, payload))
+                typed = schemas.parse(resource, payload)
+                entity, occurred = self._shopify_entity(resource, typed)
+                summary = summary_of(resource, typed)
             occurred = parse_time(occurred or headers.get("X-Shopify-Triggered-At"))
         except ShopifyPayloadError as exc:
             raise PayloadError(str(exc).splitlines()[0]) from None
@@ -231,6 +264,7 @@ class IntegrationBackend(models.Model):
             entity_key=entity,
             occurred_at=occurred,
             payload=body.decode(),
+            summary=summary,
         )
         return [envelope]
 

@@ -44,7 +44,7 @@ class IntegrationBackend(models.Model):
         if not values.get("name"):
             raise PermanentError(
                 self.env._(
-                    "Customer %s has no name and no email: complete it in Shopify, then replay.", external_id
+                    "Customer %s has no name and no email: complete it in Shopify, then retry.", external_id
                 )
             )
         partner = self._write_or_create(partner or self.env["res.partner"], values)

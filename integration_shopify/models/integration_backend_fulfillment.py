@@ -129,7 +129,7 @@ class IntegrationBackend(models.Model):
             raise MappingError(
                 self.env._(
                     "Fulfillment %(fulfillment)s is for Shopify order %(order)s, which is not in Odoo. "
-                    "Import the order (replay its event), then replay this one.",
+                    "Import the order (replay its event), then retry this one.",
                     fulfillment=fulfillment.id,
                     order=fulfillment.order_id,
                 )
@@ -217,7 +217,7 @@ class IntegrationBackend(models.Model):
                 self.env._(
                     "Shopify shipped order %(order)s (fulfillment %(fulfillment)s) but Odoo has not enough "
                     "stock in %(location)s to validate delivery %(picking)s: %(short)s. Receive or correct "
-                    "the stock in Odoo, then replay this event.",
+                    "the stock in Odoo, then retry this event.",
                     order=order_ref,
                     fulfillment=fulfillment.id,
                     location=picking.location_id.display_name,

@@ -15,6 +15,7 @@ from odoo.tools import float_compare
 from ..const import (
     PAID_STATUSES,
 )
+from ..lib.mapping import tax_mapping_key
 from ..lib.orders import (
     address_values,
     customer_values,
@@ -95,13 +96,20 @@ class IntegrationBackend(models.Model):
             if not found:
                 raise MappingError(
                     self.env._(
-                        "Product SKU %(sku)s not found (line '%(title)s' of Shopify order %(order)s). Create "
-                        "the product with this SKU as internal reference (or import it from Shopify), then "
-                        "replay this event.",
-                        sku=line.sku or "(none)",
+                        "Product SKU %(sku)s not found (line '%(title)s' of Shopify order %(order)s). Click "
+                        "'Create or map the product' (or import the products from Shopify, then retry).",
+                        sku=line.sku or self.env._("(none)"),
                         title=line.title,
                         order=order.name,
-                    )
+                    ),
+                    fix="shopify_unknown_product",
+                    facts={
+                        "sku": line.sku,
+                        "variant_id": line.variant_id,
+                        "title": line.title,
+                        "price": str(line.unit_price),
+                        "order": order.name,
+                    },
                 )
             result[line.ref] = found
         return result
@@ -136,16 +144,22 @@ class IntegrationBackend(models.Model):
             named = candidates.filtered(lambda t, title=tax_line.title: t.name == title)
             tax = (named or candidates)[:1]
             if not tax:
+                # a tax a person mapped to this Shopify tax (Map the tax), looked up only here
+                key = tax_mapping_key(tax_line.title, rate, included)
+                tax = self.env["integration.external.id"]._record_for(self, "account.tax", key)
+            if not tax:
                 raise MappingError(
                     self.env._(
                         "No Odoo sales tax of %(rate)s%% (%(included)s) matches Shopify tax '%(title)s' "
-                        "of order %(order)s. Create it, or set the tax policy to Shopify's tax lines, "
-                        "then replay.",
+                        "of order %(order)s. Click 'Map the tax' (or set the tax policy to Shopify's tax "
+                        "lines), then retry.",
                         rate=rate,
                         included=self.env._("included in price") if included else self.env._("excluded"),
                         title=tax_line.title,
                         order=order_name,
-                    )
+                    ),
+                    fix="shopify_unknown_tax",
+                    facts={"title": tax_line.title, "rate": rate, "included": included, "order": order_name},
                 )
             taxes |= tax
         return taxes

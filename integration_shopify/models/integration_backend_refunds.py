@@ -51,7 +51,7 @@ class IntegrationBackend(models.Model):
                 self.env._(
                     "Refund %(refund)s of order %(order)s was paid back in %(paid)s but the order is "
                     "invoiced in %(cur)s: Odoo does not add amounts of two currencies. Check the "
-                    "backend's invoice currency, then replay.",
+                    "backend's invoice currency, then retry.",
                     refund=refund.id,
                     order=order_ref,
                     paid=", ".join(sorted(other)),
@@ -98,7 +98,7 @@ class IntegrationBackend(models.Model):
             raise PermanentError(
                 self.env._(
                     "Refund %(refund)s of order %(order)s: the order has no posted invoice to credit. "
-                    "Invoice the order, then replay.",
+                    "Invoice the order, then retry.",
                     refund=refund.id,
                     order=order_ref,
                 )
@@ -113,7 +113,7 @@ class IntegrationBackend(models.Model):
             raise PermanentError(
                 self.env._(
                     "Refund %(refund)s of order %(order)s: the credit note totals %(odoo)s %(cur)s but "
-                    "Shopify refunded %(shopify)s %(cur)s. Check the refunded lines and taxes, then replay.",
+                    "Shopify refunded %(shopify)s %(cur)s. Check the refunded lines and taxes, then retry.",
                     refund=refund.id,
                     order=order_ref,
                     odoo=f"{credit_note.amount_total:.{currency.decimal_places}f}",

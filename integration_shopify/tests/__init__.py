@@ -1,4 +1,5 @@
 from . import (
+    test_business_actions,
     test_catalog,
     test_fulfillment,
     test_fulfillment_inbound,
@@ -7,5 +8,6 @@ from . import (
     test_reconciliation,
     test_refunds,
     test_security,
+    test_ui,
     test_webhook,
 )

@@ -99,6 +99,18 @@ class TestShopifyRefunds(ShopifyCaseMixin, HttpCase):
         self.assertEqual(sale.amount_total, 616.44)
         self.assertEqual(len(sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")), 1)
 
+    def test_refunded_and_restocked_order_is_not_to_invoice_again(self):
+        """Odoo counts a credit note as less invoiced: the order would go back to *To Invoice*
+        with Create Invoice first. A Shopify refund is money given back, not to invoice."""
+        sale = self._paid_and_delivered_order()
+        self.assertEqual(sale.invoice_status, "invoiced")
+        event = self._deliver("refunds/create", self._partial_refund())
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(sale.invoice_status, "invoiced")
+        self.assertFalse(any(sale.order_line.mapped("qty_to_invoice")))
+        black = sale.order_line.filtered(lambda line: line.product_id == self.black)
+        self.assertEqual(black.qty_invoiced, 0.0, "Odoo's own figure stays: invoiced 1, credited 1")
+
     def test_refund_with_mapped_taxes_credits_the_same_odoo_tax(self):
         tax = self.env["account.tax"].create(
             {"name": "State Tax", "amount": 6.0, "amount_type": "percent", "type_tax_use": "sale"}

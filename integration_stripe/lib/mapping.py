@@ -8,6 +8,7 @@ external id of its Odoo payment."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from ...integration_core.lib.money import minor_to_amount
 from . import schemas
 from .schemas import StripePayloadError
 
@@ -36,9 +37,16 @@ def entity_key(obj) -> str:
 
 def read_event(body: bytes) -> tuple[schemas.Event, str]:
     """The typed event of a delivery and its entity key (raises StripePayloadError)."""
+    event, key, _summary = read_event_summary(body)
+    return event, key
+
+
+def read_event_summary(body: bytes) -> tuple[schemas.Event, str, str]:
+    """The typed event of a delivery, its entity key and its summary (`summary_of`)."""
     event = schemas.parse_json(schemas.Event, body, "event")
     obj = event.typed_object()
-    return event, entity_key(obj) if obj is not None else event.data.object.id
+    key = entity_key(obj) if obj is not None else event.data.object.id
+    return event, key, summary_of(event, obj)
 
 
 @dataclass(frozen=True)
@@ -151,3 +159,38 @@ def tax_percent(tax: schemas.TaxAmount):
     if not tax.taxable_amount:
         return None
     return round(tax.amount * 100 / tax.taxable_amount, 4)
+
+
+def _money(minor, currency):
+    if minor is None or not currency:
+        return ""
+    return f"{minor_to_amount(minor, currency.upper(), 'stripe')} {currency.upper()}"
+
+
+def summary_of(event: schemas.Event, obj=None) -> str:
+    """What a Stripe event is about, in finance's words, with the Stripe reference (the title
+    of the event in every list, and what the documents' chatter names). `obj`: the event's
+    typed object when the caller has it already."""
+    obj = obj if obj is not None else event.typed_object()
+    if isinstance(obj, schemas.Charge | schemas.PaymentIntent):
+        payment = payment_of(obj)
+        who = f" from {payment.email}" if payment.email else ""
+        amount = obj.amount if payment.amount == 0 else payment.amount
+        return f"Payment {_money(amount, payment.currency)}{who} ({payment.charge_id or payment.key})"
+    if isinstance(obj, schemas.Refund):
+        of = obj.charge or obj.payment_intent or "?"
+        return f"Refund {_money(obj.amount, obj.currency)} of {of} ({obj.id})"
+    if isinstance(obj, schemas.Dispute):
+        return f"Dispute {_money(obj.amount, obj.currency)} on {obj.charge or '?'}, {obj.status} ({obj.id})"
+    if isinstance(obj, schemas.Payout):
+        return f"Payout {_money(obj.amount, obj.currency)} ({obj.id})"
+    if isinstance(obj, schemas.Invoice):
+        who = (
+            f" for {obj.customer_email or obj.customer_name}"
+            if obj.customer_email or obj.customer_name
+            else ""
+        )
+        return f"Stripe invoice {obj.number or obj.id}{who}"
+    if isinstance(obj, schemas.Customer):
+        return f"Customer {obj.name or obj.email or obj.id}"
+    return f"{event.type} {event.data.object.id}"

@@ -128,6 +128,30 @@ class IntegrationBackend(models.Model):
         test = "test/" if self.environment == "sandbox" else ""
         return f"{DASHBOARD_URL}/{test}events/{event.external_event_id}"
 
+    def _missing_credentials(self):
+        if self.kind != "stripe":
+            return super()._missing_credentials()
+        missing = []
+        if not self.webhook_secret:
+            missing.append(
+                (
+                    self.env._("Webhook signing secret"),
+                    self.env._("every Stripe delivery is refused (401), nothing is booked"),
+                )
+            )
+        if not self.stripe_secret_key:
+            missing.append(
+                (
+                    self.env._("Stripe secret key"),
+                    self.env._(
+                        "payouts are not checked against their transactions (Not checked), fees of "
+                        "unexpanded balance transactions are not booked, Pay with Stripe links and "
+                        "refunds are not sent, nightly reconciliation cannot read Stripe"
+                    ),
+                )
+            )
+        return missing
+
     def _webhook_verify(self, delivery):
         if self.kind != "stripe":
             return super()._webhook_verify(delivery)
@@ -146,7 +170,7 @@ class IntegrationBackend(models.Model):
         if self.kind != "stripe":
             return super()._webhook_parse(delivery)
         try:
-            stripe_event, entity_key = mapping.read_event(delivery.body)
+            stripe_event, entity_key, summary = mapping.read_event_summary(delivery.body)
         except schemas.StripePayloadError as exc:
             raise PayloadError(str(exc)) from None
         return [
@@ -156,6 +180,7 @@ class IntegrationBackend(models.Model):
                 entity_key=entity_key,
                 occurred_at=stripe_event.created,
                 payload=delivery.body.decode(),
+                summary=summary,
             )
         ]
 
@@ -233,7 +258,7 @@ class IntegrationBackend(models.Model):
         if not key:
             raise MappingError(
                 self.env._(
-                    "Set the Stripe secret key on backend %s (Settings administrators), then replay.",
+                    "Set the Stripe secret key on backend %s (Settings administrators), then retry.",
                     self.name,
                 )
             )
@@ -258,7 +283,7 @@ class IntegrationBackend(models.Model):
         journals = self.stripe_journal_ids
         if not journals:
             raise MappingError(
-                self.env._("Set the Stripe journals on backend %s (Stripe tab), then replay.", self.name)
+                self.env._("Set the Stripe journals on backend %s (Stripe tab), then retry.", self.name)
             )
         journal = (
             journals.filtered(lambda j: j.currency_id == currency)[:1]
@@ -268,7 +293,7 @@ class IntegrationBackend(models.Model):
             raise MappingError(
                 self.env._(
                     "No Stripe journal takes %(currency)s on backend %(backend)s. Add a bank journal "
-                    "in %(currency)s to its Stripe journals, then replay.",
+                    "in %(currency)s to its Stripe journals, then retry.",
                     currency=currency.name,
                     backend=self.name,
                 )
@@ -280,7 +305,7 @@ class IntegrationBackend(models.Model):
         if not account:
             raise MappingError(
                 self.env._(
-                    "Set the %(field)s on backend %(backend)s (Stripe tab), then replay.",
+                    "Set the %(field)s on backend %(backend)s (Stripe tab), then retry.",
                     field=self._fields[field_name].string,
                     backend=self.name,
                 )
@@ -427,7 +452,7 @@ class IntegrationBackend(models.Model):
         if not method_line:
             raise MappingError(
                 self.env._(
-                    "Journal %s has no payment method for this direction; add one, then replay.", journal.name
+                    "Journal %s has no payment method for this direction; add one, then retry.", journal.name
                 )
             )
         payment = (

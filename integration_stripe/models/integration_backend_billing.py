@@ -28,7 +28,7 @@ class IntegrationBackend(models.Model):
             if not name:
                 raise PermanentError(
                     self.env._(
-                        "Stripe customer %s has no name nor email; add one in Stripe, then replay.",
+                        "Stripe customer %s has no name nor email; add one in Stripe, then retry.",
                         customer.id,
                     )
                 )

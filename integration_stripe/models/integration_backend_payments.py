@@ -48,20 +48,24 @@ class IntegrationBackend(models.Model):
         amount = self._stripe_amount(payment.amount, currency)
         date = self._stripe_date(payment.created)
         pending = self._stripe_bound("account.payment", f"{payment.key}:pending")
-        if payment.metadata.get("odoo_on_account"):
+        chosen_customer = event._choice("on_account_partner_id")
+        if chosen_customer or event._choice("on_account") or payment.metadata.get("odoo_on_account"):
             invoice = self.env["account.move"]
-            partner = self._stripe_partner(
-                payment.customer, payment.email, payment.metadata
+            partner = (
+                self.env["res.partner"].browse(chosen_customer).exists()
+                if chosen_customer
+                else self._stripe_partner(payment.customer, payment.email, payment.metadata)
             ).commercial_partner_id
             if not partner:
                 raise MappingError(
                     self.env._(
-                        "To book Stripe payment %(ref)s on account, Odoo must know the customer: put the "
-                        "contact's id in the metadata as odoo_partner_id (Edit and resubmit), or create a "
-                        "contact with the payer's email (%(email)s), then retry.",
+                        "To book Stripe payment %(ref)s on account, Odoo must know the customer, and no "
+                        "contact matches the payer (%(email)s): click 'Choose the customer'.",
                         ref=payment.reference,
-                        email=payment.email or "-",
-                    )
+                        email=payment.email or self.env._("no email given"),
+                    ),
+                    fix="stripe_payment_without_invoice",
+                    facts=self._stripe_payment_facts(payment, currency, amount, partner),
                 )
             receivable = partner.property_account_receivable_id
             memo = f"Stripe {payment.reference} (on account)"
@@ -126,6 +130,20 @@ class IntegrationBackend(models.Model):
         billing_invoice = self._stripe_bound("account.move", billing_id)
         if billing_invoice.state == "posted" and billing_invoice.payment_state in ("not_paid", "partial"):
             return billing_invoice  # a Stripe Billing invoice copied into Odoo
+        chosen = event._choice("invoice_id")
+        if chosen:
+            invoice = moves.search([*base, ("id", "=", chosen), ("currency_id", "=", currency.id)])
+            if invoice.payment_state in ("not_paid", "partial"):
+                return invoice
+            raise MappingError(
+                self.env._(
+                    "The invoice chosen for Stripe payment %(what)s is no longer open (paid, cancelled "
+                    "or in another currency): choose another with 'Match an invoice'.",
+                    what=what,
+                ),
+                fix="stripe_payment_without_invoice",
+                facts=self._stripe_payment_facts(payment, currency, amount, self.env["res.partner"]),
+            )
         reference = payment.metadata.get("odoo_invoice")
         if reference:
             invoice = moves.search([*base, ("name", "=", reference)], limit=1)
@@ -134,7 +152,7 @@ class IntegrationBackend(models.Model):
                     self.env._(
                         "Stripe payment %(what)s names invoice %(ref)s, which is not a posted customer "
                         "invoice of %(company)s. Post the invoice (or correct the metadata in the "
-                        "payload), then replay.",
+                        "payload), then retry.",
                         what=what,
                         ref=reference,
                         company=self.company_id.name,
@@ -180,17 +198,29 @@ class IntegrationBackend(models.Model):
         raise MappingError(
             self.env._(
                 "Payment without invoice: Stripe received %(what)s from %(who)s, and no open Odoo "
-                "invoice matches it (no odoo_invoice metadata, no open invoice of that customer for "
-                "that amount and currency). Either match it manually: put the invoice number in the "
-                "payload's metadata as odoo_invoice with 'Edit and resubmit'; or create the invoice "
-                "and retry; or click 'Book on account' to register it as a customer payment on "
-                "account, to match with an invoice later.",
+                "invoice of that customer matches its amount and currency. Click 'Match an invoice' "
+                "to choose the invoice it pays; or create the invoice and retry; or book it on the "
+                "customer's account, to match with an invoice later ('%(on_account)s').",
                 what=what,
                 who=partner.display_name
                 if partner
                 else (payment.email or payment.customer or self.env._("an unknown customer")),
-            )
+                on_account=self.env._("Book on account") if partner else self.env._("Choose the customer"),
+            ),
+            fix="stripe_payment_without_invoice",
+            facts=self._stripe_payment_facts(payment, currency, amount, partner),
         )
+
+    def _stripe_payment_facts(self, payment, currency, amount, partner):
+        """What the pickers of a payment without invoice need (Match an invoice, Choose the
+        customer, Book on account)."""
+        return {
+            "amount": str(amount),
+            "currency": currency.name,
+            "partner_id": partner.commercial_partner_id.id or False,
+            "email": payment.email or "",
+            "reference": payment.reference,
+        }
 
     def _stripe_invoice_paid_by(self, payment):
         """The Stripe invoice id an invoice_payment event (API 2025-03-31 on) names for this

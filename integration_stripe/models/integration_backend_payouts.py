@@ -78,6 +78,12 @@ class IntegrationBackend(models.Model):
                     self._stripe_book_other(event, txn)
             payout._check_transactions(transactions)
         else:
+            payout.not_checked_reason = self.env._(
+                "Backend %s has no Stripe secret key, so Odoo cannot read the payout's balance "
+                "transactions: what Stripe paid out is not compared with what Odoo booked. Set the "
+                "key on the backend; the next payout is checked.",
+                self.name,
+            )
             event._note_result(
                 self.env._("Payout booked; its transactions were not checked (no secret key).")
             )

@@ -24,6 +24,16 @@ class IntegrationStripePayout(models.Model):
     difference = fields.Monetary(compute="_compute_difference", store=True)
     has_difference = fields.Boolean(compute="_compute_difference", store=True)
     checked = fields.Boolean(readonly=True, help="The payout's balance transactions were read from Stripe.")
+    not_checked_reason = fields.Char(
+        readonly=True, help="Why Odoo could not check the payout's transactions."
+    )
+    check_state = fields.Selection(
+        [("not_checked", "Not checked"), ("matches", "Matches"), ("difference", "Difference")],
+        string="Check",
+        compute="_compute_difference",
+        store=True,
+        help="Whether what Stripe paid out equals what Odoo booked for the payout's transactions.",
+    )
     transaction_count = fields.Integer(readonly=True)
     missing_count = fields.Integer(string="Not in Odoo", readonly=True)
     transactions = fields.Text(readonly=True, help="The payout's balance transactions and what Odoo booked.")
@@ -44,6 +54,9 @@ class IntegrationStripePayout(models.Model):
         for payout in self:
             payout.difference = payout.amount - payout.booked_amount if payout.checked else 0.0
             payout.has_difference = payout.checked and not payout.currency_id.is_zero(payout.difference)
+            payout.check_state = (
+                ("difference" if payout.has_difference else "matches") if payout.checked else "not_checked"
+            )
 
     def _check_transactions(self, transactions):
         """Compare each balance transaction of the payout (typed) with what Odoo booked."""
@@ -69,6 +82,7 @@ class IntegrationStripePayout(models.Model):
         self.write(
             {
                 "checked": True,
+                "not_checked_reason": False,
                 "booked_amount": float(money.minor_to_amount(booked, currency.name, "stripe")),
                 "transaction_count": count,
                 "missing_count": missing,

@@ -8,5 +8,6 @@ from . import (
     test_reconciliation,
     test_refunds_disputes,
     test_security,
+    test_ui,
     test_webhook,
 )

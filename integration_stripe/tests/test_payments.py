@@ -3,7 +3,8 @@ with the invoice they pay, fees booked from the balance transaction."""
 
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import (
     CHARGE_ID,
@@ -107,7 +108,7 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         self.assertEqual((stored.state, stored.error_class), ("failed", "mapping"))
         self.assertIn("Payment without invoice", stored.error_message)
         self.assertIn("12.34 USD", stored.error_message)
-        self.assertIn("odoo_invoice", stored.error_message)
+        self.assertIn("Match an invoice", stored.error_message)
         self.assertFalse(self._payments())
         exceptions = {e["code"]: e for e in self.backend._business_exceptions()}
         self.assertEqual(exceptions["stripe_payment_not_reconciled"]["count"], 1)
@@ -140,14 +141,22 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
             "evt_on_account",
         )
         stored = self._deliver(payload)
+        self.assertEqual(stored.fix_code, "stripe_payment_without_invoice")
         self.assertTrue(stored.stripe_can_book_on_account, stored.error_message)
+        self.assertFalse(stored.stripe_can_choose_customer, "the payer is known: no need to choose")
+        self.assertFalse(stored.stripe_can_match_invoice, "no open invoice in USD to match")
         txn_id = payload["data"]["object"]["balance_transaction"]  # the fixture's
         self._mock_balance_transaction(balance_transaction(txn_id, 2500, 103, "ch_on_account"))
         stored.action_stripe_book_on_account()
         self._process_events()
         self.assertEqual(stored.state, "done", stored.error_message)
-        self.assertIn("odoo_on_account", stored.payload)
-        self.assertTrue(stored.payload_original, "the delivery as received is kept")
+        self.assertFalse(stored.payload_original, "the delivery stays as received: the choice is apart")
+        self.assertEqual(stored.choices, {"on_account_partner_id": self.partner.id})
+        self.assertIn(
+            "Book on account of Jenny Rosen",
+            stored.audit_ids.filtered(lambda a: a.action == "resolved").message,
+        )
+        self.assertFalse(stored.stripe_can_book_on_account, "not offered any more once done")
         payment = stored.result_ref
         self.assertRecordValues(
             payment, [{"amount": 25.0, "partner_id": self.partner.id, "is_reconciled": False}]
@@ -156,6 +165,109 @@ class TestStripePayments(StripeCaseMixin, HttpCase):
         # The credit waits on the customer's account; an invoice for it can use it later.
         invoice = self._invoice(25.0)
         self.assertTrue(invoice.invoice_has_outstanding)
+
+    def test_payment_without_invoice_matched_with_the_invoice_picked(self):
+        """Match an invoice: the open invoices in the payment's currency, exact amount and
+        payer first; the chosen one is paid, the choice audited; other currencies not offered."""
+        other_customer = self.env["res.partner"].create({"name": "Other Customer"})
+        far = self._invoice(80.00)  # the payer's, far from the amount
+        exact_other = self._invoice(42.42, partner=other_customer)
+        close_own = self._invoice(42.00)
+        self._invoice(4242, currency=self.jpy)  # another currency: never offered
+        payload = event(
+            charge(
+                "ch_pick",
+                amount=4242,
+                billing_details={**charge()["billing_details"], "email": "jenny@example.com"},
+            ),
+            "charge.succeeded",
+            "evt_pick",
+        )
+        stored = self._deliver(payload)
+        self.assertEqual(stored.state, "failed")
+        self.assertIn("Match an invoice", stored.error_message)
+        self.assertNotIn("odoo_invoice", stored.error_message, "no JSON to edit for finance")
+        self.assertTrue(stored.stripe_can_match_invoice)
+        action = stored.action_stripe_open_match_invoice()
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
+        self.assertEqual(
+            wizard.line_ids.mapped("invoice_id"),
+            exact_other | close_own | far,
+            "exact amount first, then the payer's closest, then the rest; no JPY invoice",
+        )
+        self.assertEqual(wizard.line_ids.mapped("invoice_id")[:3].ids, [exact_other.id, close_own.id, far.id])
+        self.assertEqual(wizard.line_ids.filtered("chosen").invoice_id, exact_other, "the best is ticked")
+        self.assertEqual(wizard.line_ids[0].difference, 0.0)
+
+        # Two ticked: refused with what to do
+        wizard.line_ids[1].chosen = True
+        with self.assertRaisesRegex(UserError, "Choose one invoice"):
+            wizard.action_match()
+        wizard.line_ids[0].chosen = False
+        self._mock_balance_transaction(
+            balance_transaction(payload["data"]["object"]["balance_transaction"], 4242, 0, "ch_pick")
+        )
+        wizard.action_match()
+        self._process_events()
+        self.assertEqual(stored.state, "done", stored.error_message)
+        self.assertEqual(stored.result_ref.reconciled_invoice_ids, close_own)
+        self.assertEqual(close_own.payment_state, "paid", "42.42 pays 42.00 and leaves 0.42 on account")
+        self.assertEqual((far.payment_state, exact_other.payment_state), ("not_paid", "not_paid"))
+        resolved = stored.audit_ids.filtered(lambda a: a.action == "resolved")
+        self.assertIn(close_own.name, resolved.message)
+        self.assertIn(self.env.user.name, resolved.message)
+        # The payment names the Stripe charge in its chatter and leads back to its event.
+        payment = stored.result_ref
+        self.assertEqual(stored.display_name, "Payment 42.42 USD from jenny@example.com (ch_pick)")
+        self.assertIn("ch_pick", payment.message_ids[:1].body)
+        self.assertEqual(payment.integration_event_count, 1)
+        self.assertEqual(
+            self.env["integration.event"].search(payment.action_open_integration_events()["domain"]), stored
+        )
+
+    def test_chosen_invoice_paid_meanwhile_fails_again_with_the_picker(self):
+        invoice = self._invoice(12.00)
+        stored = self._deliver(event(charge("ch_late", amount=1200), "charge.succeeded", "evt_late"))
+        self.assertEqual(stored.state, "failed", "an unknown payer: nothing matched by customer")
+        self.assertTrue(stored.stripe_can_choose_customer)
+        self.assertFalse(stored.stripe_can_book_on_account, "no payer known: booking on account would fail")
+        action = stored.action_stripe_open_match_invoice()
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
+        self.assertEqual(wizard.line_ids.filtered("chosen").invoice_id, invoice)
+        wizard.action_match()
+        invoice.button_draft()  # someone resets the invoice before the event runs
+        self._process_events()
+        self.assertEqual(stored.state, "failed")
+        self.assertIn("no longer open", stored.error_message)
+        self.assertTrue(stored.stripe_can_choose_customer)
+
+    def test_unknown_payer_booked_on_account_of_the_customer_chosen(self):
+        payload = event(charge("ch_who", amount=1500), "charge.succeeded", "evt_who")
+        txn_id = payload["data"]["object"]["balance_transaction"]
+        self._mock_balance_transaction(balance_transaction(txn_id, 1500, 0, "ch_who"))
+        stored = self._deliver(payload)
+        self.assertEqual(stored.state, "failed")
+        self.assertFalse(stored.stripe_can_match_invoice, "no open USD invoice: Match an invoice not offered")
+        self.assertTrue(stored.stripe_can_choose_customer)
+        with self.assertRaises(UserError):
+            stored.action_stripe_book_on_account()
+        action = stored.action_stripe_open_choose_customer()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(**action["context"])
+            .create({"partner_id": self.partner.id})
+        )
+        wizard.action_book_on_account()
+        self._process_events()
+        self.assertEqual(stored.state, "done", stored.error_message)
+        self.assertRecordValues(stored.result_ref, [{"amount": 15.0, "partner_id": self.partner.id}])
+        self.assertIn("Jenny Rosen", stored.audit_ids.filtered(lambda a: a.action == "resolved").message)
+
+    def test_business_actions_are_for_integration_users_only(self):
+        stored = self._deliver(event(charge("ch_user", amount=1500), "charge.succeeded", "evt_user"))
+        outsider = new_test_user(self.env, "no_integration", groups="account.group_account_invoice")
+        with self.assertRaises(AccessError):
+            stored.with_user(outsider).action_stripe_open_choose_customer()
 
     def test_zero_decimal_currency_in_its_own_journal(self):
         invoice = self._invoice(5000, currency=self.jpy)

@@ -33,7 +33,7 @@ class TestStripePayouts(StripeCaseMixin, HttpCase):
         self.assertRecordValues(
             record,
             [{"amount": 47.28, "booked_amount": 47.28, "difference": 0.0, "has_difference": False,
-              "transaction_count": 1, "missing_count": 0, "checked": True}],
+              "transaction_count": 1, "missing_count": 0, "checked": True, "check_state": "matches"}],
         )  # fmt: skip
         self.assertAlmostEqual(self._stripe_balance(), 0.0, msg="payments - fees - payout = 0")
         self.assertAlmostEqual(self._balance(self.transfer), 47.28)
@@ -42,6 +42,25 @@ class TestStripePayouts(StripeCaseMixin, HttpCase):
         self.assertIn("starting_after=txn_ch", listed[1])
         exceptions = {e["code"]: e["count"] for e in self.backend._business_exceptions()}
         self.assertEqual(exceptions["stripe_payout_difference"], 0)
+
+    def test_payout_without_secret_key_says_not_checked_and_why(self):
+        """No key, no balance transactions: the payout is booked but reads *Not checked*
+        with its reason, never 'Difference 0.00' that looks reconciled."""
+        self.assertFalse(self.backend.credential_warnings, "key and secret set: no banner")
+        self.backend.stripe_secret_key = False
+        self.backend.invalidate_recordset(["credential_warnings"])
+        self.assertIn("Stripe secret key", self.backend.credential_warnings)
+        self.assertIn("payouts are not checked", self.backend.credential_warnings)
+        self.assertNotIn("Webhook signing secret", self.backend.credential_warnings)
+        stored = self._deliver(event(payout("po_nokey", 4728), "payout.paid", "evt_po_nokey"))
+        self.assertEqual(stored.state, "done", stored.error_message)
+        record = stored.result_ref
+        self.assertRecordValues(
+            record, [{"checked": False, "check_state": "not_checked", "has_difference": False}]
+        )
+        self.assertIn("no Stripe secret key", record.not_checked_reason)
+        self.assertIn(self.backend.name, record.not_checked_reason)
+        self.assertFalse([c for c in self.stripe.calls if "payout=po_nokey" in c.request.url])
 
     def test_payout_unequal_shows_the_difference(self):
         unknown = charge("ch_not_in_odoo", amount=1000)
@@ -53,7 +72,7 @@ class TestStripePayouts(StripeCaseMixin, HttpCase):
         self.assertRecordValues(
             record,
             [{"amount": 56.69, "booked_amount": 47.28, "difference": 9.41, "has_difference": True,
-              "transaction_count": 2, "missing_count": 1}],
+              "transaction_count": 2, "missing_count": 1, "check_state": "difference"}],
         )  # fmt: skip
         self.assertIn("txn_unknown charge ch_not_in_odoo: net 9.41 USD, NOT IN ODOO", record.transactions)
         [exception] = [

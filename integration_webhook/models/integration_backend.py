@@ -45,6 +45,13 @@ class IntegrationBackend(models.Model):
             return super()._ownership_defaults()
         return {"customer": ("remote", "apply")}  # the connected system owns the contacts it sends
 
+    def _missing_credentials(self):
+        if self.kind != KIND:
+            return super()._missing_credentials()
+        if self.webhook_secret:
+            return []
+        return [(self.env._("Webhook secret"), self.env._("every delivery is refused (401)"))]
+
     def _webhook_verify(self, delivery):
         if self.kind != KIND:
             return super()._webhook_verify(delivery)
@@ -142,7 +149,7 @@ class IntegrationBackend(models.Model):
             raise PermanentError(
                 self.env._(
                     "Contact %(ref)s has no name. Add the name in the source system or edit the "
-                    "payload here, then replay the event.",
+                    "payload here, then retry the event.",
                     ref=external_id,
                 )
             )

@@ -20,6 +20,22 @@ class TestUi(IntegrationCaseMixin, HttpCase):
         self.start_tour("/odoo", "integration_core_backend_tour", login="admin")
         backend = self.env["integration.backend"].search([("name", "=", "Tour backend")])
         self.assertEqual((backend.state, backend.signature_header), ("active", "X-Tour-Signature"))
+        self.assertEqual(backend.webhook_secret, "tour-secret")
+
+    def test_outbound_cancel_tour(self):
+        backend = self._make_backend(name="Outbound tour backend")
+        partner = self.env["res.partner"].create({"name": "Outbound Tour Contact"})
+        message = self.env["integration.outbound"]._enqueue(
+            backend, "contact.push", partner, {"id": partner.id}
+        )
+        message.write({"state": "failed", "error_message": "The contact has no email: add one, then retry."})
+        self.start_tour(
+            "/odoo/action-integration_core.integration_outbound_action",
+            "integration_core_outbound_cancel_tour",
+            login="admin",
+        )
+        self.assertEqual(message.state, "ignored")
+        self.assertIn("Sent to the customer by hand", message.error_message)
 
     def test_exceptions_tour(self):
         backend = self._make_backend()

@@ -190,3 +190,23 @@ def test_clock_skew_allowance_instead_of_abs(signature_vectors, fixtures_dir):
     assert signatures.verify(body, vector["header"], [vector["secret"]], now=t - 30) == t
     with pytest.raises(signatures.StripeSignatureError, match="future"):
         signatures.verify(body, vector["header"], [vector["secret"]], now=t - signatures.CLOCK_SKEW - 1)
+
+
+def test_summary_names_amount_payer_and_reference(fixtures_dir):
+    """The title of a Stripe event in every list: the business object, amount in the
+    currency's own decimals, payer, Stripe reference."""
+    charge = json.loads((fixtures_dir / "stripe" / "object_charge.json").read_text())
+    charge.update(amount=4242, amount_captured=4242, captured=True, status="succeeded", currency="usd")
+    charge["billing_details"]["email"] = "jane@example.com"
+    envelope = json.loads((fixtures_dir / "stripe" / "object_event.json").read_text())
+    envelope.update(type="charge.succeeded", data={"object": charge})
+    event, key, summary = mapping.read_event_summary(json.dumps(envelope).encode())
+    assert summary == f"Payment 42.42 USD from jane@example.com ({charge['id']})"
+    charge.update(currency="jpy", amount=5000, amount_captured=5000)
+    envelope["data"] = {"object": charge}
+    assert "Payment 5000 JPY" in mapping.read_event_summary(json.dumps(envelope).encode())[2]
+
+
+def test_summary_of_customer_fixture(fixtures_dir):
+    body = (fixtures_dir / "stripe" / "event_customer_updated.json").read_bytes()
+    assert mapping.read_event_summary(body)[2].startswith("Customer ")

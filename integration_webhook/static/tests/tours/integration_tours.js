@@ -15,6 +15,11 @@ registry.category("web_tour.tours").add("integration_core_backend_tour", {
         { trigger: ".o_field_widget[name='signature_header'] input", run: "edit X-Tour-Signature" },
         ...stepUtils.saveForm(),
         { trigger: ".o_field_widget[name='webhook_url']:contains('/integration/webhook/')" },
+        // no secret yet: the banner says what that disables, and goes once it is set
+        { trigger: ".o_integration_credential_warnings:contains('Webhook secret'):contains('every delivery is refused')" },
+        { trigger: ".o_field_widget[name='webhook_secret'] input", run: "edit tour-secret" },
+        ...stepUtils.saveForm(),
+        { trigger: ".o_form_view:not(:has(.o_integration_credential_warnings))" },
         { trigger: "a.nav-link:contains('System of record')", run: "click" },
         { trigger: ".o_field_widget[name='ownership_ids'] .o_data_row:contains('Customers')" },
         { trigger: "button[name='action_activate']", run: "click" },
@@ -62,5 +67,19 @@ registry.category("web_tour.tours").add("integration_core_dashboard_tour", {
         { trigger: ".o_list_view .o_data_cell:contains('C-77 Drifted Ltd')", run: "click" },
         { trigger: ".o_form_view button[name='action_accept']", run: "click" },
         { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Accepted')" },
+    ],
+});
+
+// Operations cancels an outbound message that cannot be sent, with a reason.
+registry.category("web_tour.tours").add("integration_core_outbound_cancel_tour", {
+    url: "/odoo/action-integration_core.integration_outbound_action",
+    steps: () => [
+        { trigger: ".o_data_row:contains('Outbound tour backend') .o_data_cell[name='operation']", run: "click" },
+        { trigger: ".o_form_view .alert-danger:contains('The contact has no email')" },
+        { trigger: "button[name='action_open_cancel_wizard']", run: "click" },
+        { trigger: ".modal .o_field_widget[name='reason'] input", run: "edit Sent to the customer by hand" },
+        { trigger: ".modal button[name='action_confirm']", run: "click" },
+        { trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Ignored')" },
+        { trigger: ".o_form_view .alert-danger:contains('Sent to the customer by hand')" },
     ],
 });

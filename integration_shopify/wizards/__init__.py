@@ -1,0 +1,1 @@
+from . import integration_shopify_product_wizard, integration_shopify_tax_wizard
