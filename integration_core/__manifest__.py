@@ -17,6 +17,7 @@
         "views/integration_event_views.xml",
         "views/integration_external_id_views.xml",
         "views/integration_outbound_views.xml",
+        "views/integration_deal_views.xml",
         "views/integration_audit_views.xml",
         "views/integration_reconciliation_views.xml",
         "views/integration_dashboard_views.xml",

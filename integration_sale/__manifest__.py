@@ -7,4 +7,5 @@
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "sale"],
+    "data": ["views/sale_order_views.xml"],
 }

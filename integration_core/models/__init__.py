@@ -6,6 +6,8 @@ from . import (
     integration_backend,
     integration_backend_reconciliation,
     integration_business_exception,
+    integration_deal,
+    integration_deal_mixin,
     integration_event,
     integration_external_id,
     integration_metrics,
@@ -15,3 +17,6 @@ from . import (
     integration_reconciliation_run,
     res_config_settings,
 )
+
+# The deal timeline is a view over both queues: after them.
+from . import integration_deal_step

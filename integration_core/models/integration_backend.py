@@ -250,6 +250,21 @@ class IntegrationBackend(models.Model):
         Raise the classes of `exceptions.py`; the queue turns them into states."""
         raise PermanentError(self.env._("No connector handles events of backends of kind %s.", self.kind))
 
+    def _deal_opening(self, event):
+        """Does this event start a deal when it belongs to none yet (hook; see
+        `integration.deal`)? E.g. the opportunity whose quote becomes an Odoo quotation."""
+        return False
+
+    def _deal_reference(self, event):
+        """The deal correlation id the vendor sent back with this event (hook): what Odoo
+        sent in envelope custom fields or payment metadata (`message._deal_reference()`)."""
+        return None
+
+    def _deal_search_keys(self, reference):
+        """The forms under which this vendor's id `reference` may be stored (hook: e.g. an
+        18-character Salesforce id is kept by its 15-character key)."""
+        return []
+
     def _retry_horizon_hours(self):
         """How long an outage of this vendor is waited out before a row goes dead (hook: match
         the vendor's own retry window)."""

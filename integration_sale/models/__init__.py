@@ -1,1 +1,1 @@
-from . import sale_order
+from . import account_move, account_payment, integration_deal, sale_order

@@ -49,6 +49,7 @@ class IntegrationBackend(models.Model):
                 self.salesforce_field_status,
                 self.salesforce_field_invoices,
                 self.salesforce_field_amount_paid,
+                self.salesforce_field_deal,
             )
             if name
         ]

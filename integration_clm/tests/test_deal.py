@@ -1,0 +1,85 @@
+"""The deal correlation id on the contract side: the envelope Odoo sends carries it in a
+custom field, the contract and the vendor's callbacks join the order's deal, and a callback
+that names no Odoo document still lands on the deal through that field."""
+
+import json
+from datetime import timedelta
+
+import responses
+from odoo import fields
+from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
+from odoo.addons.integration_core.tests.common import VendorHostsMixin
+from odoo.tests import HttpCase, tagged
+
+from .common import ClmCaseMixin, docusign_xml
+
+ENVELOPES = "https://demo.docusign.net/restapi/v2.1/accounts/acc-1/envelopes"
+
+
+@tagged("post_install", "-at_install")
+class TestClmDeal(VendorHostsMixin, ClmCaseMixin, HttpCase):
+    VENDOR_HOSTS = ("demo.docusign.net", "account-d.docusign.com")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_clm(
+            "docusign",
+            docusign_account_id="acc-1",
+            docusign_access_token="cached-token",
+            docusign_token_expires_at=fields.Datetime.now() + timedelta(days=1),
+        )
+
+    def setUp(self):
+        super().setUp()
+        _RATE_LIMITERS.clear()
+        # The deal a CRM connector opened for this quotation (connectors never import each other).
+        self.deal = self.env["integration.deal"].create({"title": "World Wide Corp - 10 seats"})
+        self.order = self._quotation()
+        self.order.integration_deal_id = self.deal
+
+    @responses.activate
+    def test_envelope_carries_the_deal_and_the_signature_joins_it(self):
+        responses.add_passthru(self.base_url())  # the callbacks go to Odoo's test server
+        responses.post(ENVELOPES, json={"envelopeId": "env-deal", "status": "sent"}, status=201)
+        self.order.action_clm_send_for_signature()
+        contract = self.order.clm_contract_ids
+        self.assertEqual(contract.integration_deal_id, self.deal)
+        [message] = self.env["integration.outbound"].search([("operation", "=", "clm.send_for_signature")])
+        self.assertEqual(message.deal_id, self.deal)
+        self._send_outbound()
+        self.assertEqual(message.state, "done", message.error_message)
+        sent = json.loads(responses.calls[0].request.body)
+        custom = {f["name"]: f["value"] for f in sent["customFields"]["textCustomFields"]}
+        self.assertEqual(custom["odoo_deal"], self.deal.name)
+        self.assertEqual(custom["odoo_order"], self.order.name)
+        # the outside call of the message is on the deal's audit trail
+        calls = self.env["integration.audit"].search([("correlation_id", "=", message.correlation_id)])
+        self.assertTrue(calls)
+        self.assertEqual(calls.deal_id, self.deal)
+
+        signed = docusign_xml(
+            envelope_id="env-deal", fields={"odoo_order": self.order.name, "odoo_deal": self.deal.name}
+        )
+        [event] = self._deliver_docusign(signed)
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.deal_id, self.deal)
+        self.assertEqual(self.order.state, "sale")
+        steps = self.deal.step_ids
+        self.assertIn(event, steps.event_id)
+        self.assertIn(message, steps.outbound_id)
+        found = self.env["integration.deal"].search([("external_ref", "=", "env-deal")])
+        self.assertEqual(found, self.deal)
+        self.assertEqual(contract.action_open_integration_deal()["res_id"], self.deal.id)
+
+    def test_a_callback_without_a_document_lands_on_the_deal_by_its_custom_field(self):
+        # an envelope created in the contract tool for another document, naming only the deal
+        body = docusign_xml(envelope_id="env-unknown", fields={"odoo_deal": self.deal.name})
+        [event] = self._deliver_docusign(body)
+        self.assertEqual(event.deal_id, self.deal)
+        self.assertIn(event, self.deal.step_ids.event_id)
+
+    def test_an_unknown_deal_reference_joins_nothing(self):
+        body = docusign_xml(envelope_id="env-other", fields={"odoo_deal": "deal-0000000000000000"})
+        [event] = self._deliver_docusign(body)
+        self.assertFalse(event.deal_id)
