@@ -6,6 +6,7 @@ from . import (
     integration_backend,
     integration_backend_reconciliation,
     integration_business_exception,
+    integration_cycle_objective,
     integration_deal,
     integration_deal_mixin,
     integration_event,
@@ -20,3 +21,4 @@ from . import (
 
 # The deal timeline is a view over both queues: after them.
 from . import integration_deal_step
+from . import integration_deal_cycle

@@ -545,6 +545,8 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         drift = self.env["integration.reconciliation.line"].sudo()
         domain = [("backend_id", "=", self.id), ("state", "=", "open")]
+        cycles = self.env["integration.deal.cycle"].sudo()
+        late = [("backend_id", "=", self.id), ("is_breached", "=", True), ("ended_at", "=", False)]
         return [
             {
                 "code": "open_drift",
@@ -552,7 +554,16 @@ class IntegrationBackend(models.Model):
                 "count": drift.search_count(domain),
                 "threshold": 0,
                 "action": {"res_model": drift._name, "domain": domain},
-            }
+            },
+            {
+                # Deals this backend started whose current step is past its objective
+                # (a contract unsigned past due, an invoice unpaid...).
+                "code": "deal_cycle_over_objective",
+                "label": self.env._("Deals stuck past a cycle-time objective"),
+                "count": cycles.search_count(late),
+                "threshold": 0,
+                "action": {"res_model": cycles._name, "domain": late},
+            },
         ]
 
     def action_open_business_exceptions(self):

@@ -14,14 +14,18 @@ quotation. Every later event and outbound message joins it in one place, the eng
 """
 
 import uuid
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .integration_cycle_objective import CYCLE_STEPS
 
 
 class IntegrationDeal(models.Model):
     _name = "integration.deal"
     _description = "Integration Deal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
 
     name = fields.Char(
@@ -60,7 +64,18 @@ class IntegrationDeal(models.Model):
         help="Find a deal by any id of it: the correlation id, a Salesforce, DocuSign, Stripe… id.",
     )
 
+    cycle_ids = fields.One2many("integration.deal.cycle", "deal_id", string="Cycle Times")
+    cycles_complete = fields.Boolean(
+        readonly=True, index=True, help="Every step of the deal is measured to its end (paid)."
+    )
+    breach_count = fields.Integer(compute="_compute_breach_count", string="Steps Over Objective")
+
     _name_unique = models.UniqueIndex("(name)")
+
+    @api.depends("cycle_ids.is_breached")
+    def _compute_breach_count(self):
+        for deal in self:
+            deal.breach_count = len(deal.cycle_ids.filtered("is_breached"))
 
     @api.model
     def _new_reference(self):
@@ -208,6 +223,84 @@ class IntegrationDeal(models.Model):
             )
         )
         self.env["integration.outbound"].invalidate_model(["deal_id"])
+
+    # ------------------------------------------------------------------ cycle times
+    def _cycle_milestones(self):
+        """{milestone: UTC time} reached by the deal (see CYCLE_STEPS); addons that know a
+        milestone (orders, contracts, invoices) add theirs."""
+        self.ensure_one()
+        origin = self.origin_event_id
+        return {"quote_approved": origin.occurred_at or origin.received_at} if origin else {}
+
+    def _measure_cycles(self):
+        """Measure each step of these deals against its objective; alert each breach once."""
+        now = fields.Datetime.now()
+        objectives = {
+            line.step: line.objective_minutes
+            for line in self.env["integration.cycle.objective"].sudo().search([])
+        }
+        cycles = self.env["integration.deal.cycle"].sudo()
+        for deal in self.sudo():
+            marks = deal._cycle_milestones()
+            known = {cycle.step: cycle for cycle in deal.cycle_ids}
+            for step, _label, start, end in CYCLE_STEPS:
+                started = marks.get(start)
+                if not started:
+                    continue
+                ended = marks.get(end) or False
+                if ended and ended < started:
+                    ended = started  # vendor clocks: a step never takes less than nothing
+                minutes = round(((ended or now) - started).total_seconds() / 60, 2)
+                objective = objectives.get(step, 0)
+                values = {
+                    "started_at": started,
+                    "ended_at": ended,
+                    "minutes": minutes,
+                    "objective_minutes": objective,
+                    "is_breached": bool(objective) and minutes > objective,
+                }
+                cycle = known.get(step)
+                if cycle:
+                    cycle.write(values)
+                else:
+                    cycle = cycles.create({"deal_id": deal.id, "step": step, **values})
+                if cycle.is_breached and not cycle.alerted_at:
+                    deal._alert_breach(cycle)
+            deal.cycles_complete = bool(marks.get("paid"))
+
+    def _alert_breach(self, cycle):
+        """An activity on the deal for each Integration Manager, once per breached step: the
+        deal's timeline is one click away."""
+        summary = self.env._(
+            "%(deal)s: %(step)s over its objective",
+            deal=self.title or self.name,
+            step=dict(cycle._fields["step"]._description_selection(self.env))[cycle.step],
+        )
+        note = self.env._(
+            "%(minutes)s minutes so far (objective %(objective)s). Open the deal's timeline to see "
+            "where it waits.",
+            minutes=int(cycle.minutes),
+            objective=cycle.objective_minutes,
+        )
+        managers = self.env.ref("integration_core.group_integration_manager").sudo().user_ids
+        for user in managers.filtered(lambda u: not u.share):
+            self.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=user.id, summary=summary, note=note
+            )
+        cycle.alerted_at = fields.Datetime.now()
+
+    @api.model
+    def _cron_measure_cycles(self):
+        """Scheduled action "Measure deal cycle times": the deals not paid yet (recent first)."""
+        since = fields.Datetime.now() - timedelta(days=180)
+        deals = self.search([("cycles_complete", "=", False), ("create_date", ">=", since)], limit=2000)
+        for index in range(0, len(deals), 200):
+            deals[index : index + 200]._measure_cycles()
+            self.env["ir.cron"]._commit_progress(len(deals[index : index + 200]))
+
+    def action_measure_cycles(self):
+        self._measure_cycles()
+        return True
 
     # ------------------------------------------------------------------ actions
     def action_open_timeline(self):

@@ -22,3 +22,22 @@ class IntegrationDeal(models.Model):
     def _compute_partner_id(self):
         for deal in self:
             deal.partner_id = deal.sale_order_ids[:1].partner_id
+
+    def _cycle_milestones(self):
+        marks = super()._cycle_milestones()
+        orders = self.sale_order_ids
+        if not orders:
+            return marks
+        marks["order_created"] = min(orders.mapped("create_date"))
+        confirmed = orders.filtered(lambda order: order.state == "sale")
+        if confirmed:
+            marks["order_confirmed"] = min(confirmed.mapped("date_order"))
+        invoices = (self.invoice_ids | orders.invoice_ids).filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )
+        if invoices:
+            marks["first_invoice"] = min(invoices.mapped("create_date"))
+            if all(move.payment_state in ("paid", "in_payment") for move in invoices):
+                payments = self.payment_ids | invoices._get_reconciled_payments()
+                marks["paid"] = max((payments or invoices).mapped("create_date"))
+        return marks

@@ -162,10 +162,12 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
         opp = deal["opportunity"]
 
         # 1. Salesforce: the won opportunity, twice, then an older notification of it
+        utc = datetime.datetime.now(datetime.UTC)
+        approved, before = (utc - datetime.timedelta(minutes=m) for m in (1, 60))
         newer = ("04lQ2C1000001AAA", "Opportunity", {"Id": opp, "AccountId": deal["account"],
-                 "SystemModstamp": "2026-11-30T10:00:00.000Z"})  # fmt: skip
+                 "SystemModstamp": approved.isoformat(timespec="milliseconds")})  # fmt: skip
         older = ("04lQ2C1000000AAA", "Opportunity", {"Id": opp, "AccountId": deal["account"],
-                 "SystemModstamp": "2026-11-30T09:00:00.000Z"})  # fmt: skip
+                 "SystemModstamp": before.isoformat(timespec="milliseconds")})  # fmt: skip
         for notification in (newer, newer, older):
             answer = post_soap(base_url, ids["sf_uuid"], [notification])
             assert answer.status_code == 200 and "<Ack>true</Ack>" in answer.text, answer.text
@@ -384,6 +386,20 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
         kinds = {(s["backend_id"][0], s["kind"]) for s in steps}
         for backend in (ids["sf"], ids["clm"], ids["stripe"]):
             assert (backend, "event") in kinds and (backend, "outbound") in kinds, (backend, kinds)
+
+        # each step of the deal is measured to its end against its objective
+        admin.call("integration.deal", "action_measure_cycles", [deal_id])
+        cycles = admin.call(
+            "integration.deal.cycle",
+            "search_read",
+            [("deal_id", "=", deal_id)],
+            ["step", "ended_at", "minutes"],
+        )
+        steps_measured = {c["step"] for c in cycles}
+        assert steps_measured == {"quote_to_order", "sent_to_signed", "signed_to_confirmed",
+                                  "confirmed_to_invoiced", "invoiced_to_paid"}  # fmt: skip
+        assert all(c["ended_at"] and c["minutes"] >= 0 for c in cycles), cycles
+        assert admin.call("integration.deal", "read", [deal_id], ["cycles_complete"])[0]["cycles_complete"]
 
         # and the deal is found from any of its ids
         for reference in (
