@@ -34,6 +34,7 @@ from ..const import (
     INVOICE_EVENTS,
     INVOICE_PAYMENT_EVENTS,
     PAYMENT_EVENTS,
+    PAYMENT_FAILED_EVENTS,
     PAYOUT_EVENTS,
     REFUND_EVENTS,
     SUBSCRIPTION_EVENTS,
@@ -227,6 +228,7 @@ class IntegrationBackend(models.Model):
         handlers = {}
         for event_types, handler in (
             (PAYMENT_EVENTS, self._stripe_payment),
+            (PAYMENT_FAILED_EVENTS, self._stripe_payment_failed),
             (CHECKOUT_EVENTS, self._stripe_checkout_session),
             (REFUND_EVENTS, self._stripe_refunds),
             (DISPUTE_EVENTS, self._stripe_dispute),

@@ -3,6 +3,7 @@ from . import (
     test_billing,
     test_customers,
     test_deal,
+    test_payment_failed,
     test_payment_link,
     test_payments,
     test_payouts,
