@@ -58,7 +58,7 @@ class IntegrationDealStep(models.Model):
                            COALESCE(e.summary, e.event_type) AS name, e.event_type AS step_type,
                            e.state, COALESCE(e.occurred_at, e.received_at) AS at,
                            e.received_at, e.done_at,
-                           EXTRACT(EPOCH FROM (e.done_at - e.received_at)) AS duration,
+                           GREATEST(EXTRACT(EPOCH FROM (e.done_at - e.received_at)), 0) AS duration,
                            e.attempts, e.correlation_id AS row_correlation_id, e.error_message,
                            e.id AS event_id, NULL::integer AS outbound_id,
                            e.result_model AS res_model, e.result_res_id AS res_id
@@ -67,7 +67,7 @@ class IntegrationDealStep(models.Model):
                     UNION ALL
                     SELECT o.id * 2 + 1, o.deal_id, 'outbound', o.backend_id, o.company_id,
                            o.operation, o.operation, o.state, o.create_date, o.create_date, o.done_at,
-                           EXTRACT(EPOCH FROM (o.done_at - o.create_date)),
+                           GREATEST(EXTRACT(EPOCH FROM (o.done_at - o.create_date)), 0),
                            o.attempts, o.correlation_id, o.error_message,
                            NULL, o.id, o.res_model, o.res_id
                       FROM integration_outbound o

@@ -276,14 +276,8 @@ def test_summary_says_what_the_event_is_about(fixtures_dir):
 
 
 def test_docusign_xml_gives_back_the_deal_correlation_id(fixtures_dir):
-    xml = (
-        (fixtures_dir / XML)
-        .read_text()
-        .replace(
-            "<CustomFields>\n         <CustomField>",
-            "<CustomFields>\n         <CustomField><Name>odoo_deal</Name><Value>deal-0123</Value></CustomField>\n"
-            "         <CustomField>",
-        )
-    )
+    field = "<CustomField><Name>odoo_deal</Name><Value>deal-0123</Value></CustomField>"
+    xml = (fixtures_dir / XML).read_text()
+    xml = xml.replace("<CustomFields>\n         <CustomField>", f"<CustomFields>{field}<CustomField>", 1)
     facts = parse_docusign(xml.encode())
     assert facts.custom_fields[DEAL_FIELD] == "deal-0123"
