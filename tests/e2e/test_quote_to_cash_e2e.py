@@ -387,6 +387,10 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
         for backend in (ids["sf"], ids["clm"], ids["stripe"]):
             assert (backend, "event") in kinds and (backend, "outbound") in kinds, (backend, kinds)
 
+        # the audit trail carries the deal too: processing attempts and the messages' outside calls
+        audit = admin.call("integration.audit", "search_read", [("deal_id", "=", deal_id)], ["action"])
+        assert {"processed", "outbound_call"} <= {line["action"] for line in audit}, audit
+
         # each step of the deal is measured to its end against its objective
         admin.call("integration.deal", "action_measure_cycles", [deal_id])
         cycles = admin.call(
