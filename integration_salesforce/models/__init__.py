@@ -3,6 +3,7 @@ from . import (
     integration_backend,
     integration_backend_orders,
     integration_backend_partners,
+    integration_backend_quote_end,
     integration_backend_reconciliation,
     integration_backend_writeback,
     integration_event,

@@ -158,6 +158,8 @@ class IntegrationBackend(models.Model):
                 self.env._("Not committed yet (stage %s): no order.", opportunity.stage_name or "-")
             )
             return order or None
+        if order and self.salesforce_cpq and self._salesforce_quote_ended(opportunity, order):
+            return order
         quote = None
         if self.salesforce_cpq:
             quote = self._salesforce_primary_quote(opportunity)

@@ -104,3 +104,79 @@ class TestSalesforceDeal(SalesforceCaseMixin, TransactionCase):
         )
         self.assertFalse(event.deal_id)
         self.assertFalse(self._deals())
+
+
+@tagged("post_install", "-at_install")
+class TestSalesforceQuoteEnded(SalesforceCaseMixin, TransactionCase):
+    """Approval rejected or quote expired: the quotation is cancelled with the reason."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_salesforce(salesforce_order_action="quotation")
+
+    def setUp(self):
+        super().setUp()
+        self._mock_org()
+
+    def _quotation_then(self, **quote):
+        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 100.00)], 100.00)
+        self._process_events()
+        [first] = self._deliver_soap([self._opp_notification("04lQ00000001AAA")])
+        self._process_events()
+        first.invalidate_recordset()
+        self.assertEqual((first.state, self._order().state), ("done", "draft"), self._why(first))
+        self.org.records["SBQQ__Quote__c"][QUOTE].update(quote, SystemModstamp="2026-11-30T12:00:00.000+0000")
+        [second] = self._deliver_soap(
+            [
+                (
+                    "04lQ00000002AAA",
+                    "SBQQ__Quote__c",
+                    {
+                        "Id": QUOTE,
+                        "SBQQ__Opportunity2__c": OPP,
+                        "SystemModstamp": "2026-11-30T12:00:00.000+0000",
+                    },
+                )
+            ]  # fmt: skip
+        )
+        self._process_events()
+        second.invalidate_recordset()
+        return second
+
+    def test_rejected_quote_cancels_the_quotation_with_the_reason(self):
+        event = self._quotation_then(SBQQ__Status__c="Rejected")
+        self.assertEqual(event.state, "done", self._why(event))
+        order = self._order()
+        self.assertEqual(order.state, "cancel")
+        bodies = order.message_ids.mapped("body")
+        self.assertTrue(
+            any("Quotation cancelled: quote Q-00042 is Rejected in Salesforce." in b for b in bodies)
+        )
+        self.assertTrue(order.integration_deal_id)
+        self.assertEqual(
+            event.deal_id, order.integration_deal_id, "the cancellation is on the deal's timeline"
+        )
+
+    def test_expired_quote_cancels_the_quotation_with_the_reason(self):
+        event = self._quotation_then(SBQQ__Status__c="Draft", SBQQ__ExpirationDate__c="2026-11-15")
+        self.assertEqual(event.state, "done", self._why(event))
+        order = self._order()
+        self.assertEqual(order.state, "cancel")
+        self.assertTrue(any("expired on 2026-11-15" in body for body in order.message_ids.mapped("body")))
+
+    def test_a_confirmed_order_is_not_cancelled_by_its_quote(self):
+        self._won_opportunity([quote_line("a0yQ0000000L9AAA", 1, "LIC", 1, 100.00)], 100.00)
+        [first] = self._deliver_soap([self._opp_notification("04lQ00000001AAA")])
+        self._process_events()
+        order = self._order()
+        order.action_confirm()
+        self.org.records["SBQQ__Quote__c"][QUOTE].update(SBQQ__Status__c="Rejected")
+        [second] = self._deliver_soap(
+            [self._opp_notification("04lQ00000003AAA", modstamp="2026-11-30T13:00:00.000+0000")]
+        )
+        self._process_events()
+        second.invalidate_recordset()
+        self.assertEqual(order.state, "sale")
+        self.assertNotEqual(second.state, "done")  # not approved: a person decides (Exceptions)
+        self.assertIn("not approved", second.error_message)
