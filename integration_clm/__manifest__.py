@@ -16,6 +16,7 @@
         "views/integration_contract_views.xml",
         "views/integration_backend_views.xml",
         "views/sale_order_views.xml",
+        "views/integration_deal_views.xml",
         "views/clm_gate_override_views.xml",
         "views/menus.xml",
     ],

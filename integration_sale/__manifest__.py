@@ -7,5 +7,5 @@
     "website": "https://github.com/integration-suite/integration-suite",
     "license": "LGPL-3",
     "depends": ["integration_core", "sale"],
-    "data": ["views/integration_document_views.xml"],
+    "data": ["views/integration_document_views.xml", "views/sale_order_views.xml"],
 }

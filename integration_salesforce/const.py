@@ -31,8 +31,11 @@ OPPORTUNITY_LINE_QUERY = (
 QUOTE_FIELDS = (
     "Id, Name, SBQQ__Primary__c, SBQQ__Status__c, SBQQ__Type__c, SBQQ__Opportunity2__c, SBQQ__Account__c, "
     "SBQQ__NetAmount__c, SBQQ__StartDate__c, SBQQ__EndDate__c, SBQQ__SubscriptionTerm__c, "
-    "SBQQ__MasterContract__c, SBQQ__OriginalQuote__c, SystemModstamp, LastModifiedById"
+    "SBQQ__MasterContract__c, SBQQ__OriginalQuote__c, SBQQ__ExpirationDate__c, SystemModstamp, "
+    "LastModifiedById"
 )
+# A primary quote in one of these statuses (or past its expiration date) ends its quotation.
+QUOTE_ENDED_STATUSES = ("Rejected", "Denied", "Expired")
 QUOTE_LINE_QUERY = (
     "(SELECT Id, Name, SBQQ__Number__c, SBQQ__Product__c, SBQQ__Product__r.ProductCode, "
     "SBQQ__Product__r.Name, SBQQ__Quantity__c, SBQQ__PriorQuantity__c, SBQQ__ListPrice__c, "

@@ -4,6 +4,8 @@ DASHBOARD_URL = "https://dashboard.stripe.com"
 
 # charge.succeeded of an authorisation (captured: false) books nothing; charge.captured does.
 PAYMENT_EVENTS = ("payment_intent.succeeded", "charge.succeeded", "charge.captured")
+# A failed attempt books nothing: the invoice shows it, its payment link stays valid.
+PAYMENT_FAILED_EVENTS = ("payment_intent.payment_failed",)
 CHECKOUT_EVENTS = (
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
@@ -40,6 +42,7 @@ BALANCE_TRANSACTION_EVENT = "balance_transaction.book"
 # What to enable on the Stripe webhook endpoint (shown by "Check the API key").
 WEBHOOK_EVENTS = (
     PAYMENT_EVENTS
+    + PAYMENT_FAILED_EVENTS
     + CHECKOUT_EVENTS
     + REFUND_EVENTS
     + DISPUTE_EVENTS

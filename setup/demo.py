@@ -254,7 +254,7 @@ def _connector_demos(admin):
     """Each connector's own sample deliveries (setup/demo_<vendor>.py), when it has some."""
     import importlib
 
-    for name in ("demo_stripe", "demo_shopify", "demo_salesforce", "demo_clm"):
+    for name in ("demo_stripe", "demo_shopify", "demo_salesforce", "demo_clm", "demo_chain"):
         if not (dbtools.ROOT / "setup" / f"{name}.py").exists():
             continue
         rows = importlib.import_module(name).show(admin, BASE_URL)

@@ -18,6 +18,8 @@ class DemoSalesforceOrg:
         }
         self.patches = []  # the records of each Collections call
         self.calls = 0
+        self.outage = False  # while True, writes answer 503 (Salesforce down for maintenance)
+        self.refused = 0  # writes answered 503
         org = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -40,6 +42,12 @@ class DemoSalesforceOrg:
 
             def do_PATCH(self):
                 body = json.loads(self._body() or b"{}")
+                if org.outage:
+                    org.refused += 1
+                    return self._answer(
+                        503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "down for maintenance"}],
+                        retry_after="1",
+                    )  # fmt: skip
                 org.patches.append(body.get("records", []))
                 for record in body.get("records", []):
                     stored = org.records["Opportunity"].get(record["Id"])
@@ -51,10 +59,12 @@ class DemoSalesforceOrg:
             def _body(self):
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-            def _answer(self, status, body):
+            def _answer(self, status, body, retry_after=None):
                 org.calls += 1
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                if retry_after:
+                    self.send_header("Retry-After", retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Sforce-Limit-Info", f"api-usage={org.calls}/15000")
                 self.send_header("Content-Length", str(len(data)))
@@ -93,9 +103,12 @@ def _time(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def won_deal_with_cpq_quote(org):
-    """A won opportunity whose approved primary quote holds a bundle and a subscription."""
-    account, opportunity, quote = "001DEMO0000AcctAAA", "006DEMO0000OppyAAA", "a0xDEMO0000QuotAA"
+def won_deal_with_cpq_quote(org, tag="DEMO"):
+    """A won opportunity whose approved primary quote holds a bundle and a subscription.
+
+    `tag` (four characters) makes the ids and product codes of another deal."""
+    account, opportunity, quote = f"001{tag}0000AcctAAA", f"006{tag}0000OppyAAA", f"a0x{tag}0000QuotAA"
+    code = "SF" if tag == "DEMO" else tag
     org.put(
         "Account",
         {
@@ -107,12 +120,12 @@ def won_deal_with_cpq_quote(org):
         },
     )
     lines = [
-        _line("a0yDEMO00000L1AAA", 1, "SF-BUNDLE", 1, 1000.00, SBQQ__Bundle__c=True),
-        _line("a0yDEMO00000L2AAA", 2, "SF-LAPTOP", 2, 0.00, SBQQ__RequiredBy__c="a0yDEMO00000L1AAA"),
+        _line(f"a0y{tag}00000L1AAA", 1, f"{code}-BUNDLE", 1, 1000.00, SBQQ__Bundle__c=True),
+        _line(f"a0y{tag}00000L2AAA", 2, f"{code}-LAPTOP", 2, 0.00, SBQQ__RequiredBy__c=f"a0y{tag}00000L1AAA"),
         _line(
-            "a0yDEMO00000L3AAA",
+            f"a0y{tag}00000L3AAA",
             3,
-            "SF-LIC-SEAT",
+            f"{code}-LIC-SEAT",
             10,
             10800.00,
             SBQQ__ListPrice__c=1200.00,
@@ -157,7 +170,7 @@ def won_deal_with_cpq_quote(org):
         "opportunity": opportunity,
         "quote": quote,
         "net_amount": 11800.00,
-        "product_codes": ["SF-BUNDLE", "SF-LAPTOP", "SF-LIC-SEAT"],
+        "product_codes": [f"{code}-BUNDLE", f"{code}-LAPTOP", f"{code}-LIC-SEAT"],
     }
 
 

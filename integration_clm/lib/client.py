@@ -55,6 +55,7 @@ class SignatureRequestTerms:
     term_start: str = ""
     term_end: str = ""
     amends: str = ""
+    deal_ref: str = ""  # the deal correlation id, read back from the vendor's callbacks
     lines_json: str = ""  # an amendment's order lines as amended (schemas.LINES_FIELD)
     message: str = ""
     test_mode: bool = False
@@ -62,6 +63,7 @@ class SignatureRequestTerms:
     def custom_fields(self) -> dict[str, str]:
         fields = {
             schemas.ORDER_FIELD: self.order_ref,
+            schemas.DEAL_FIELD: self.deal_ref,
             schemas.AMOUNT_FIELD: "" if self.amount is None else f"{self.amount}",
             schemas.CURRENCY_FIELD: self.currency,
             schemas.TERM_START_FIELD: self.term_start,

@@ -20,6 +20,7 @@ from . import lifecycle
 
 # Custom field / metadata names carried on every envelope Odoo sends (and read back).
 ORDER_FIELD = "odoo_order"
+DEAL_FIELD = "odoo_deal"  # the deal correlation id (integration.deal), sent and read back
 CONTRACT_FIELD = "odoo_contract"  # on an amendment: the contract it amends
 AMOUNT_FIELD = "contract_amount"
 CURRENCY_FIELD = "contract_currency"

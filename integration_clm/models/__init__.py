@@ -5,6 +5,7 @@ from . import (
     integration_backend_outbound,
     integration_contract,
     integration_contract_billing_line,
+    integration_deal,
     project_milestone,
     sale_order,
 )

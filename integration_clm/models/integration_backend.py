@@ -203,6 +203,14 @@ class IntegrationBackend(models.Model):
         except ContractPayloadError as exc:
             raise PayloadError(str(exc)) from None
 
+    def _deal_reference(self, event):
+        if self.kind not in CLM_KINDS:
+            return super()._deal_reference(event)
+        try:
+            return self._clm_facts(event).custom_fields.get(schemas.DEAL_FIELD) or None
+        except PayloadError:
+            return None  # the handler says what is wrong with it
+
     # ------------------------------------------------------------------ helpers
     def _clm_api_base(self):
         return (self.clm_api_base or DEFAULT_API_BASE[self.kind]).rstrip("/")

@@ -103,6 +103,7 @@ class IntegrationBackend(models.Model):
             term_start=(contract.term_start and contract.term_start.isoformat()) or "",
             term_end=(contract.term_end and contract.term_end.isoformat()) or "",
             amends=contract.amendment_of_id.external_id or "",
+            deal_ref=message._deal_reference(),
             lines_json=contract.amended_lines or "",
             test_mode=self.clm_test_mode,
         )

@@ -19,7 +19,7 @@ from ..lib.schemas import ContractPayloadError, parse_amended_lines
 class IntegrationContract(models.Model):
     _name = "integration.contract"
     _description = "Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "integration.deal.mixin"]
     _order = "id desc"
 
     name = fields.Char(required=True, tracking=True)
@@ -77,12 +77,22 @@ class IntegrationContract(models.Model):
         readonly=True, copy=False, help="An amendment's order lines as signed (JSON)."
     )
 
+    # The deal of its order (integration.deal.mixin).
+    integration_deal_id = fields.Many2one(compute="_compute_integration_deal_id", store=True, readonly=True)
+
     _backend_external_unique = models.UniqueIndex("(backend_id, external_id) WHERE external_id IS NOT NULL")
 
     @api.depends("superseded_by_id")
     def _compute_is_current(self):
         for contract in self:
             contract.is_current = not contract.superseded_by_id
+
+    @api.depends("order_id.integration_deal_id")
+    def _compute_integration_deal_id(self):
+        for contract in self:
+            contract.integration_deal_id = (
+                contract.order_id.integration_deal_id or contract.integration_deal_id
+            )
 
     def _renewal_start(self):
         return self.term_end - timedelta(days=self.notice_days or 0)

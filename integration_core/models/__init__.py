@@ -6,6 +6,9 @@ from . import (
     integration_backend,
     integration_backend_reconciliation,
     integration_business_exception,
+    integration_cycle_objective,
+    integration_deal,
+    integration_deal_mixin,
     integration_document_mixin,
     integration_event,
     integration_external_id,
@@ -16,3 +19,7 @@ from . import (
     integration_reconciliation_run,
     res_config_settings,
 )
+
+# The deal timeline is a view over both queues: after them.
+from . import integration_deal_step
+from . import integration_deal_cycle

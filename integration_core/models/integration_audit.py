@@ -32,6 +32,7 @@ class IntegrationAudit(models.Model):
     status_code = fields.Integer(string="HTTP Status", aggregator=False)
     duration_ms = fields.Integer(string="Duration (ms)", aggregator="avg")
     correlation_id = fields.Char(index="btree_not_null")
+    deal_id = fields.Many2one("integration.deal", index="btree_not_null", ondelete="set null")
     remote_addr = fields.Char(string="From")
 
     @api.model
@@ -61,6 +62,7 @@ class IntegrationAudit(models.Model):
             values.get("status_code") or None,
             values.get("duration_ms") or 0,
             values.get("correlation_id") or None,
+            values.get("deal_id") or None,
             values.get("remote_addr") or None,
             self.env.uid,
             self.env.uid,
@@ -85,7 +87,7 @@ class IntegrationAudit(models.Model):
                 """
                 INSERT INTO integration_audit (
                     backend_id, company_id, event_id, action, message, status_code, duration_ms,
-                    correlation_id, remote_addr, create_uid, write_uid, create_date, write_date)
+                    correlation_id, deal_id, remote_addr, create_uid, write_uid, create_date, write_date)
                 VALUES %s
                 """,
                 rows,
@@ -103,5 +105,6 @@ class IntegrationAudit(models.Model):
             company_id=event.company_id.id,
             event_id=event.id,
             correlation_id=event.correlation_id,
+            deal_id=event.deal_id.id,
             duration_ms=duration_ms,
         )

@@ -293,6 +293,21 @@ class IntegrationBackend(models.Model):
         Raise the classes of `exceptions.py`; the queue turns them into states."""
         raise PermanentError(self.env._("No connector handles events of backends of kind %s.", self.kind))
 
+    def _deal_opening(self, event):
+        """Does this event start a deal when it belongs to none yet (hook; see
+        `integration.deal`)? E.g. the opportunity whose quote becomes an Odoo quotation."""
+        return False
+
+    def _deal_reference(self, event):
+        """The deal correlation id the vendor sent back with this event (hook): what Odoo
+        sent in envelope custom fields or payment metadata (`message._deal_reference()`)."""
+        return None
+
+    def _deal_search_keys(self, reference):
+        """The forms under which this vendor's id `reference` may be stored (hook: e.g. an
+        18-character Salesforce id is kept by its 15-character key)."""
+        return []
+
     def _retry_horizon_hours(self):
         """How long an outage of this vendor is waited out before a row goes dead (hook: match
         the vendor's own retry window)."""
@@ -573,6 +588,8 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         drift = self.env["integration.reconciliation.line"].sudo()
         domain = [("backend_id", "=", self.id), ("state", "=", "open")]
+        cycles = self.env["integration.deal.cycle"].sudo()
+        late = [("backend_id", "=", self.id), ("is_breached", "=", True), ("ended_at", "=", False)]
         return [
             {
                 "code": "open_drift",
@@ -580,7 +597,16 @@ class IntegrationBackend(models.Model):
                 "count": drift.search_count(domain),
                 "threshold": 0,
                 "action": {"res_model": drift._name, "domain": domain},
-            }
+            },
+            {
+                # Deals this backend started whose current step is past its objective
+                # (a contract unsigned past due, an invoice unpaid...).
+                "code": "deal_cycle_over_objective",
+                "label": self.env._("Deals stuck past a cycle-time objective"),
+                "count": cycles.search_count(late),
+                "threshold": 0,
+                "action": {"res_model": cycles._name, "domain": late},
+            },
         ]
 
     def action_open_business_exceptions(self):

@@ -65,6 +65,7 @@ class IntegrationEvent(models.Model):
     choices = fields.Json(
         readonly=True, help="Choices people made to fix this event, read by the handler when it runs again."
     )
+    deal_id = fields.Many2one("integration.deal", readonly=True, index="btree_not_null", ondelete="set null")
 
     _external_event_unique = models.UniqueIndex("(backend_id, external_event_id)")
     # The dashboard's and the metrics' figures: a few index lookups per backend at any volume.
@@ -72,6 +73,8 @@ class IntegrationEvent(models.Model):
     _done_idx = models.Index("(backend_id, done_at) WHERE done_at IS NOT NULL")
     # the documents' "Vendor events" smart button
     _result_idx = models.Index("(result_model, result_res_id) WHERE result_res_id IS NOT NULL")
+    # An event joins the deal of an earlier event of the same entity (integration.deal._for_event).
+    _deal_entity_idx = models.Index("(backend_id, entity_key) WHERE deal_id IS NOT NULL")
 
     @api.depends("payload")
     def _compute_payload_pretty(self):
@@ -169,7 +172,14 @@ class IntegrationEvent(models.Model):
         self._run_queue()
 
     def _run_handler(self):
-        return self.backend_id._handle_event(self)
+        deal = self.env["integration.deal"]._for_event(self)
+        if not deal:
+            return self.backend_id._handle_event(self)
+        if self.deal_id != deal:
+            self.deal_id = deal
+        # Documents the handler makes belong to the deal (integration.deal.mixin's default).
+        event = self.with_context(integration_deal_id=deal.id)
+        return event.backend_id._handle_event(event)
 
     def _done_values(self, record):
         if not record:
@@ -185,7 +195,34 @@ class IntegrationEvent(models.Model):
         return result
 
     def _after_outcome(self, result, error, duration_ms):
+        self._join_deal(result)
         self.env["integration.audit"]._log_event(self, "processed", self._outcome_text(), duration_ms)
+
+    def _join_deal(self, record):
+        """The one place an event joins its deal (docs/connectors.md, "Deals"): through its
+        document, its entity or the correlation id the vendor sent back; the connector's
+        `_deal_opening` says whether an event that finds none starts one. The document
+        then carries the deal, and so does what was queued about it."""
+        deals = self.env["integration.deal"]
+        record = record if isinstance(record, models.BaseModel) else None
+        deal = self.deal_id or (record and deals._for_record(record.sudo())[:1])
+        if not deal and (record or self.state != "done"):
+            deal = deals._for_event(self)
+            if not deal and self.backend_id._deal_opening(self):
+                deal = deals._open(self)
+        if not deal:
+            return
+        if self.deal_id != deal:
+            self.deal_id = deal
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE integration_audit SET deal_id = %s WHERE event_id = %s AND deal_id IS NULL",
+                    deal.id,
+                    self.id,
+                )
+            )
+        for document in record or ():
+            deal._tag_document(document)
 
     def _outcome_text(self):
         label = dict(EVENT_STATES)[self.state]

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..const import CLAIMABLE_STATES
+from .integration_deal_cycle import CYCLE_BUCKETS
 
 WAITING = (*CLAIMABLE_STATES, "processing")
 THROUGHPUT_MINUTES = 5
@@ -253,4 +254,36 @@ class IntegrationBackend(models.Model):
             {"name": "integration_last_delivery_timestamp_seconds", "type": "gauge",
              "help": "Unix time of the last delivery received.",
              "samples": [(labels(b), stamp(figures[b.id]["last_delivery_at"])) for b in backends]},
+            {"name": "integration_deal_cycle_minutes", "type": "histogram",
+             "help": "Minutes each finished step of a deal took (quote to order, sent to signed...).",
+             "samples": self._deal_cycle_histogram(backends, labels)},
         ]  # fmt: skip
+
+    def _deal_cycle_histogram(self, backends, labels):
+        """Samples of the cycle-time histogram per backend and step, from one grouped query."""
+        buckets = SQL(", ").join(
+            SQL("count(*) FILTER (WHERE minutes <= %s)", bound) for bound in CYCLE_BUCKETS
+        )
+        self.env["integration.deal.cycle"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT backend_id, step, count(*), COALESCE(sum(minutes), 0), %s
+                  FROM integration_deal_cycle
+                 WHERE ended_at IS NOT NULL AND backend_id = ANY(%s)
+                 GROUP BY backend_id, step
+                """,
+                buckets,
+                backends.ids,
+            )
+        )
+        by_id = {backend.id: backend for backend in backends}
+        samples = []
+        for backend_id, step, count, total, *counts in self.env.cr.fetchall():
+            base = labels(by_id[backend_id], step=step)
+            for bound, below in zip(CYCLE_BUCKETS, counts, strict=True):
+                samples.append(("_bucket", {**base, "le": str(bound)}, below))
+            samples.append(("_bucket", {**base, "le": "+Inf"}, count))
+            samples.append(("_sum", base, total))
+            samples.append(("_count", base, count))
+        return samples

@@ -38,6 +38,8 @@ class IntegrationOutbound(models.Model):
     response_status = fields.Integer(string="Last HTTP Status", readonly=True, aggregator=False)
     response_body = fields.Text(string="Last Vendor Answer", readonly=True)
 
+    deal_id = fields.Many2one("integration.deal", readonly=True, index="btree_not_null", ondelete="set null")
+
     _idempotency_key_unique = models.UniqueIndex("(idempotency_key)")
 
     @api.depends("res_model", "res_id")
@@ -54,7 +56,11 @@ class IntegrationOutbound(models.Model):
     # ------------------------------------------------------------------ enqueue
     @api.model
     def _enqueue(self, backend, operation, record, payload, entity_key="", correlation_id=None):
-        """Write the message in the caller's transaction; the workers wake after its commit."""
+        """Write the message in the caller's transaction; the workers wake after its commit.
+
+        It belongs to the deal of its document (or of the event being processed)."""
+        deal = self.env["integration.deal"]._for_record(record.sudo())[:1] if record else None
+        deal_id = deal.id if deal else self.env.context.get("integration_deal_id")
         message = self.sudo().create(
             {
                 "backend_id": backend.id,
@@ -64,10 +70,15 @@ class IntegrationOutbound(models.Model):
                 "payload": json.dumps(payload, sort_keys=True),
                 "entity_key": entity_key,
                 "correlation_id": correlation_id or uuid.uuid4().hex,
+                "deal_id": deal_id or False,
             }
         )
         self._trigger_processing()
         return message
+
+    def _deal_reference(self):
+        """The deal's correlation id, for the connector to send along ("" when none)."""
+        return self.deal_id.name or ""
 
     # ------------------------------------------------------------------ sending
     @api.model
@@ -95,6 +106,18 @@ class IntegrationOutbound(models.Model):
 
     def _after_outcome(self, response, error, duration_ms):
         """Tell the circuit breaker whether the vendor answered, and keep its answer."""
+        if self.deal_id:  # the outside calls of this message belong to its deal
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE integration_audit SET deal_id = %s
+                     WHERE backend_id = %s AND correlation_id = %s AND deal_id IS NULL
+                    """,
+                    self.deal_id.id,
+                    self.backend_id.id,
+                    self.correlation_id,
+                )
+            )
         backend = self.backend_id
         if isinstance(error, TransientHttpError):
             backend._outbound_failed(error)

@@ -1,1 +1,1 @@
-from . import integration_documents, sale_order
+from . import account_move, account_payment, integration_deal, integration_documents, sale_order

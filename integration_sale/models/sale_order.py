@@ -8,7 +8,8 @@ from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "integration.deal.mixin"]
 
     def _confirmation_blockers(self):
         """Why this quotation may not be confirmed now: a list of sentences (empty: it may).
@@ -38,3 +39,10 @@ class SaleOrder(models.Model):
             if reasons:
                 raise UserError(self.env._("This quotation cannot be confirmed yet:\n%s", "\n".join(reasons)))
         return super().action_confirm()
+
+    def _prepare_invoice(self):
+        """An invoice of the order belongs to the order's deal."""
+        values = super()._prepare_invoice()
+        if self.integration_deal_id:
+            values["integration_deal_id"] = self.integration_deal_id.id
+        return values

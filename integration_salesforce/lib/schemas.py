@@ -218,6 +218,7 @@ class Quote(SalesforceRecord):
     currency_code: str | None = Field(None, alias="CurrencyIsoCode")
     start_date: date | None = Field(None, alias="SBQQ__StartDate__c")
     end_date: date | None = Field(None, alias="SBQQ__EndDate__c")
+    expiration_date: date | None = Field(None, alias="SBQQ__ExpirationDate__c")
     subscription_term: Decimal | None = Field(None, alias="SBQQ__SubscriptionTerm__c")
     master_contract_id: str | None = Field(None, alias="SBQQ__MasterContract__c")
     original_quote_id: str | None = Field(None, alias="SBQQ__OriginalQuote__c")

@@ -4,6 +4,7 @@ from . import (
     integration_backend_cdc,
     integration_backend_orders,
     integration_backend_partners,
+    integration_backend_quote_end,
     integration_backend_reconciliation,
     integration_backend_writeback,
     integration_event,

@@ -36,6 +36,7 @@ from ..const import (
 from ..lib import auth, soap
 from ..lib.client import RequestLimitExceeded, SalesforceClient
 from ..lib.limits import ApiUsage, usage_from_limits
+from .integration_backend_partners import sf_key
 
 USAGE_WRITE_EVERY = 60  # seconds: API usage is saved at most once a minute per backend
 _USAGE_WRITTEN = {}
@@ -91,6 +92,11 @@ class IntegrationBackend(models.Model):
     salesforce_field_status = fields.Char(string="Status Field", default="Odoo_Status__c")
     salesforce_field_invoices = fields.Char(string="Invoice Numbers Field", default="Odoo_Invoice_Numbers__c")
     salesforce_field_amount_paid = fields.Char(string="Amount Paid Field", default="Odoo_Amount_Paid__c")
+    salesforce_field_deal = fields.Char(
+        string="Deal Correlation ID Field",
+        default="Odoo_Deal_Id__c",
+        help="Opportunity field that receives the deal's correlation id (Integrations > Deals).",
+    )
     salesforce_api_share = fields.Integer(
         string="Share of Daily API Limit (%)", default=50, help="Calls stop at this share of the org's limit."
     )
@@ -228,6 +234,18 @@ class IntegrationBackend(models.Model):
             raise PermanentError(
                 self.env._("%s. Fix the OAuth settings of the backend, then Retry.", exc)
             ) from None
+
+    def _deal_opening(self, event):
+        """An opportunity (or its CPQ quote) starts the deal of the quotation it becomes."""
+        if self.kind != "salesforce":
+            return super()._deal_opening(event)
+        return event.event_type in (OPPORTUNITY, QUOTE)
+
+    def _deal_search_keys(self, reference):
+        if self.kind != "salesforce":
+            return super()._deal_search_keys(reference)
+        # Ids are kept by their 15-character key; people paste the 18-character one.
+        return [sf_key(reference)] if len(reference) == 18 and reference.isalnum() else []
 
     def _salesforce_event_handlers(self):
         return {

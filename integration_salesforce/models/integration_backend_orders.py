@@ -49,6 +49,7 @@ class IntegrationBackend(models.Model):
                 self.salesforce_field_status,
                 self.salesforce_field_invoices,
                 self.salesforce_field_amount_paid,
+                self.salesforce_field_deal,
             )
             if name
         ]
@@ -157,6 +158,8 @@ class IntegrationBackend(models.Model):
                 self.env._("Not committed yet (stage %s): no order.", opportunity.stage_name or "-")
             )
             return order or None
+        if order and self.salesforce_cpq and self._salesforce_quote_ended(opportunity, order):
+            return order
         quote = None
         if self.salesforce_cpq:
             quote = self._salesforce_primary_quote(opportunity)

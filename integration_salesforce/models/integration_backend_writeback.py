@@ -96,7 +96,11 @@ class IntegrationBackend(models.Model):
         )
 
     def _salesforce_message_record(self, message):
-        return json.loads(message.payload or "{}")
+        record = json.loads(message.payload or "{}")
+        if self.salesforce_field_deal and message.deal_id:
+            # At send time: the first status of a deal is queued before the deal is opened.
+            record[self.salesforce_field_deal] = message._deal_reference()
+        return record
 
     # CORE-CANDIDATE: batch sending. The outbound engine sends one message per call; sObject
     # Collections take 200. This takes the backend's other due status messages along, locked

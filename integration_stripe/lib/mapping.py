@@ -115,9 +115,24 @@ def payment_of(obj) -> Payment:
     raise StripePayloadError(f"a {type(obj).__name__} is not a payment")
 
 
-def payment_link_request(invoice_ref: str, amount: int, currency: str, product_name: str) -> dict:
+DEAL_METADATA = "odoo_deal"  # the deal correlation id (integration.deal), sent and read back
+
+
+def deal_reference(raw_object: dict) -> str:
+    """The deal correlation id in a Stripe object's metadata ("" when none)."""
+    metadata = raw_object.get("metadata") if isinstance(raw_object, dict) else None
+    return str((metadata or {}).get(DEAL_METADATA) or "") if isinstance(metadata, dict) else ""
+
+
+def payment_link_request(
+    invoice_ref: str, amount: int, currency: str, product_name: str, deal_ref: str = ""
+) -> dict:
     """Form fields of the Price and the Payment Link for one Odoo invoice."""
     metadata = {"metadata[odoo_invoice]": invoice_ref}
+    intent_metadata = {"payment_intent_data[metadata][odoo_invoice]": invoice_ref}
+    if deal_ref:
+        metadata[f"metadata[{DEAL_METADATA}]"] = deal_ref
+        intent_metadata[f"payment_intent_data[metadata][{DEAL_METADATA}]"] = deal_ref
     price = {
         "currency": currency.lower(),
         "unit_amount": str(amount),
@@ -127,7 +142,7 @@ def payment_link_request(invoice_ref: str, amount: int, currency: str, product_n
     link = {
         "line_items[0][quantity]": "1",
         **metadata,
-        "payment_intent_data[metadata][odoo_invoice]": invoice_ref,
+        **intent_metadata,
     }
     return {"price": price, "link": link}
 

@@ -118,6 +118,14 @@ class Charge(StripeModel):
     refunds: Annotated[list[Refund], BeforeValidator(_list_of)] = []
 
 
+class PaymentError(StripeModel):
+    """`last_payment_error` of a payment intent: why the last attempt failed."""
+
+    code: str | None = None
+    decline_code: str | None = None
+    message: str | None = None
+
+
 class PaymentIntent(StripeModel):
     id: str = Field(pattern=r"^pi_")
     object: Literal["payment_intent"] = "payment_intent"
@@ -131,6 +139,7 @@ class PaymentIntent(StripeModel):
     receipt_email: str | None = None
     metadata: Metadata = {}
     created: UnixTime = None
+    last_payment_error: PaymentError | None = None
 
 
 class EvidenceDetails(StripeModel):

@@ -3,6 +3,7 @@ from . import (
     account_move,
     integration_backend,
     integration_backend_billing,
+    integration_backend_payment_failures,
     integration_backend_payments,
     integration_backend_payouts,
     integration_backend_reconciliation,

@@ -12,6 +12,10 @@ class AccountMove(models.Model):
     stripe_payment_link_url = fields.Char(string="Stripe Payment Link", readonly=True, copy=False)
     stripe_link_pending = fields.Boolean(compute="_compute_stripe_link_pending")
     stripe_refund_id = fields.Char(string="Stripe Refund ID", readonly=True, copy=False)
+    stripe_payment_error = fields.Char(
+        string="Last Stripe Payment Failure", readonly=True, copy=False,
+        help="Why the customer's last attempt to pay failed; the payment link stays valid.",
+    )  # fmt: skip
 
     def _compute_stripe_link_pending(self):
         waiting = self._stripe_links_waiting()

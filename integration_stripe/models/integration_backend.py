@@ -34,6 +34,7 @@ from ..const import (
     INVOICE_EVENTS,
     INVOICE_PAYMENT_EVENTS,
     PAYMENT_EVENTS,
+    PAYMENT_FAILED_EVENTS,
     PAYOUT_EVENTS,
     REFUND_EVENTS,
     SUBSCRIPTION_EVENTS,
@@ -56,6 +57,11 @@ class IntegrationBackend(models.Model):
         copy=False,
         help="sk_live_... or sk_test_... (or a restricted key rk_...): used to read balance "
         "transactions and to create payment links.",
+    )
+    stripe_api_base = fields.Char(
+        string="API Base URL",
+        groups="base.group_system",
+        help="Leave empty for https://api.stripe.com (a local stand-in in tests and the demo).",
     )
     stripe_account_id = fields.Char(
         string="Stripe Account ID", help="acct_..., filled by 'Check the API key'."
@@ -233,11 +239,21 @@ class IntegrationBackend(models.Model):
                 )
             ) from None
 
+    def _deal_reference(self, event):
+        if self.kind != "stripe":
+            return super()._deal_reference(event)
+        try:
+            stripe_event = schemas.parse_json(schemas.Event, event.payload, "event")
+        except schemas.StripePayloadError:
+            return None  # the handler says what is wrong with it
+        return mapping.deal_reference(stripe_event.raw_object) or None
+
     def _stripe_event_handlers(self):
         """Stripe event type -> the method that books it."""
         handlers = {}
         for event_types, handler in (
             (PAYMENT_EVENTS, self._stripe_payment),
+            (PAYMENT_FAILED_EVENTS, self._stripe_payment_failed),
             (CHECKOUT_EVENTS, self._stripe_checkout_session),
             (REFUND_EVENTS, self._stripe_refunds),
             (DISPUTE_EVENTS, self._stripe_dispute),
@@ -262,7 +278,8 @@ class IntegrationBackend(models.Model):
                     self.name,
                 )
             )
-        return StripeClient(self._api_client(API_BASE, headers=auth_headers(key)), correlation_id)
+        base = (self.sudo().stripe_api_base or API_BASE).rstrip("/")
+        return StripeClient(self._api_client(base, headers=auth_headers(key)), correlation_id)
 
     def _stripe_has_key(self):
         return bool(self.sudo().stripe_secret_key)
@@ -533,7 +550,11 @@ class IntegrationBackend(models.Model):
         invoice = self.env["account.move"].browse(message.res_id).exists()
         client = self._stripe_client(message.correlation_id)
         fields_ = mapping.payment_link_request(
-            payload["invoice"], payload["amount"], payload["currency"], payload["description"]
+            payload["invoice"],
+            payload["amount"],
+            payload["currency"],
+            payload["description"],
+            deal_ref=message._deal_reference(),
         )
         price = client.create_price(fields_["price"], message.idempotency_key).json()
         link_fields = {**fields_["link"], "line_items[0][price]": price["id"]}

@@ -2,6 +2,8 @@ from . import (
     test_balance,
     test_billing,
     test_customers,
+    test_deal,
+    test_payment_failed,
     test_payment_link,
     test_payments,
     test_payouts,

@@ -204,6 +204,8 @@ class IntegrationBackend(models.Model):
         body = (message.payload or "{}").encode()
         secret = self._webhook_secrets()[:1]
         headers = {"Content-Type": "application/json"}
+        if message._deal_reference():  # the receiver files it under the deal (Integrations > Deals)
+            headers["X-Integration-Deal"] = message._deal_reference()
         if secret:
             headers[self.signature_header or "X-Signature"] = hmac_sha256(
                 secret[0], body, self.signature_encoding

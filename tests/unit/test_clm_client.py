@@ -139,3 +139,18 @@ def test_void_and_pdf_requests():
     assert client.docusign_pdf_request("a", "e").path.endswith("/envelopes/e/documents/combined")
     assert client.dropbox_sign_pdf_request("sr").kwargs["params"] == {"file_type": "pdf"}
     assert client.pandadoc_pdf_request("d").path == "/public/v1/documents/d/download"
+
+
+@responses.activate
+def test_the_deal_correlation_id_goes_in_a_custom_field():
+    responses.post(
+        f"{client.DOCUSIGN_API_BASE}/restapi/v2.1/accounts/acc-1/envelopes",
+        json={"envelopeId": "env-2", "status": "sent"},
+        status=201,
+    )
+    terms = client.SignatureRequestTerms(**{**TERMS.__dict__, "deal_ref": "deal-0123456789abcdef"})
+    client.docusign_envelope_request("acc-1", terms).send(ApiClient(client.DOCUSIGN_API_BASE))
+    sent = json.loads(responses.calls[0].request.body)
+    fields = {f["name"]: f["value"] for f in sent["customFields"]["textCustomFields"]}
+    assert fields["odoo_deal"] == "deal-0123456789abcdef"
+    assert "odoo_deal" not in TERMS.custom_fields()  # none without a deal

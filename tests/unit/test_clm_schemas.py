@@ -6,6 +6,7 @@ import pytest
 
 from integration_clm.lib import lifecycle as lc
 from integration_clm.lib.schemas import (
+    DEAL_FIELD,
     ContractPayloadError,
     dropbox_sign_json,
     parse_docusign,
@@ -272,3 +273,11 @@ def test_summary_says_what_the_event_is_about(fixtures_dir):
         json.dumps({"event": {"event_time": "1700000000", "event_type": "callback_test", "event_hash": "x"}})
     )
     assert test.facts().summary() == "Dropbox Sign callback test"
+
+
+def test_docusign_xml_gives_back_the_deal_correlation_id(fixtures_dir):
+    field = "<CustomField><Name>odoo_deal</Name><Value>deal-0123</Value></CustomField>"
+    xml = (fixtures_dir / XML).read_text()
+    xml = xml.replace("<CustomFields>\n         <CustomField>", f"<CustomFields>{field}<CustomField>", 1)
+    facts = parse_docusign(xml.encode())
+    assert facts.custom_fields[DEAL_FIELD] == "deal-0123"

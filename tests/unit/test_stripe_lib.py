@@ -210,3 +210,21 @@ def test_summary_names_amount_payer_and_reference(fixtures_dir):
 def test_summary_of_customer_fixture(fixtures_dir):
     body = (fixtures_dir / "stripe" / "event_customer_updated.json").read_bytes()
     assert mapping.read_event_summary(body)[2].startswith("Customer ")
+
+
+def test_payment_link_carries_the_deal_on_the_link_and_its_payment_intent():
+    fields = mapping.payment_link_request("INV/2026/00042", 1180000, "usd", "Invoice", deal_ref="deal-0123")
+    link = fields["link"]
+    assert link["metadata[odoo_deal]"] == "deal-0123"
+    assert link["payment_intent_data[metadata][odoo_deal]"] == "deal-0123"
+    assert link["payment_intent_data[metadata][odoo_invoice]"] == "INV/2026/00042"
+    assert fields["price"]["metadata[odoo_deal]"] == "deal-0123"
+    plain = mapping.payment_link_request("INV/2026/00042", 100, "usd", "Invoice")
+    assert not any("odoo_deal" in key for key in plain["link"])
+
+
+def test_deal_reference_read_back_from_metadata():
+    assert mapping.deal_reference({"id": "pi_1", "metadata": {"odoo_deal": "deal-0123"}}) == "deal-0123"
+    assert mapping.deal_reference({"id": "pi_1", "metadata": {}}) == ""
+    assert mapping.deal_reference({"id": "pi_1", "metadata": None}) == ""
+    assert mapping.deal_reference({"id": "pi_1"}) == ""
