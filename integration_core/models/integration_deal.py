@@ -172,7 +172,8 @@ class IntegrationDeal(models.Model):
         """The deal an event belongs to, without opening one."""
         if event.deal_id:
             return event.deal_id
-        if event.entity_key:
+        with_deals = self.env.context.get("integration_deal_backends")  # see event._process_group
+        if event.entity_key and (with_deals is None or event.backend_id.id in with_deals):
             self.env.cr.execute(
                 SQL(
                     """

@@ -171,6 +171,24 @@ class IntegrationEvent(models.Model):
         """Scheduled action "Process integration events"."""
         self._run_queue()
 
+    def _process_group(self, settings):
+        # Which of the group's backends have events on a deal at all: on the others an event
+        # cannot join the deal of an earlier event of its entity, and the lookup
+        # (integration.deal._for_event) is skipped. Safe for the whole group: no two rows of
+        # a claimed batch are about the same entity.
+        self.env.cr.execute(
+            SQL(
+                """SELECT b.id FROM unnest(%s::int[]) AS b(id)
+                    WHERE EXISTS (SELECT 1 FROM integration_event e
+                                   WHERE e.backend_id = b.id AND e.deal_id IS NOT NULL)""",
+                list(set(self.backend_id.ids)),
+            )
+        )
+        with_deals = frozenset(row[0] for row in self.env.cr.fetchall())
+        return super(
+            IntegrationEvent, self.with_context(integration_deal_backends=with_deals)
+        )._process_group(settings)
+
     def _run_handler(self):
         deal = self.env["integration.deal"]._for_event(self)
         if not deal:
