@@ -68,20 +68,21 @@ class TestDocuSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self._events().entity_key, "docusign:env-json")
 
-    def test_malformed_but_signed_body_is_refused_and_audited(self):
-        # core's route answers a signed but unreadable body with 400 and keeps it in the audit log
-        response = self._post_docusign(b"<DocuSignEnvelopeInformation><broken", content_type="text/xml")
-        self.assertEqual(response.status_code, 400, response.text)
-        self.assertIn("not XML", response.text)
-        self.assertFalse(self._events())
-        audit = self.env["integration.audit"].search(
-            [("backend_id", "=", self.backend.id), ("action", "=", "refused")]
-        )
-        self.assertIn("unreadable payload", audit[:1].message)
+    def test_malformed_but_signed_body_is_stored_as_failed(self):
+        # Issue 19: core's route stores a signed but unreadable body as a failed event with the
+        # reason, and acknowledges it (DocuSign would retry it for days).
+        body = b"<DocuSignEnvelopeInformation><broken"
+        response = self._post_docusign(body, content_type="text/xml")
+        self.assertEqual(response.status_code, 200, response.text)
+        event = self._events()
+        self.assertEqual((event.event_type, event.state, event.payload), ("unreadable delivery", "failed", body.decode()))
+        self.assertIn("not XML", event.error_message)
+        self.assertIn("DocuSign", event.error_message)
 
-    def test_signed_xml_without_envelope_id_is_refused(self):
+    def test_signed_xml_without_envelope_id_is_stored_as_failed(self):
         body = docusign_xml().replace(f"<EnvelopeID>{ENVELOPE_ID}</EnvelopeID>".encode(), b"")
-        self.assertEqual(self._post_docusign(body).status_code, 400)
+        self.assertEqual(self._post_docusign(body).status_code, 200)
+        self.assertEqual(self._events().state, "failed")
 
     def test_unsupported_content_type(self):
         response = self._post_docusign(docusign_xml(), content_type="text/plain")
@@ -153,13 +154,16 @@ class TestDropboxSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual((event.event_type, event.state), ("callback_test", "done"))
         self.assertIn("callback test", event.result_note)
 
-    def test_malformed_but_signed_is_refused(self):
+    def test_malformed_but_signed_is_stored_as_failed_with_the_answer_dropbox_sign_expects(self):
         payload = dropbox_sign_payload()
         del payload["signature_request"]["signature_request_id"]
         response = self._post_dropbox_sign(payload)
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("signature_request_id", response.text)
-        self.assertFalse(self._events())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.text, "Hello API Event Received", "else Dropbox Sign retries it")
+        event = self._events()
+        self.assertEqual((event.event_type, event.state), ("unreadable delivery", "failed"))
+        self.assertIn("signature_request_id", event.error_message)
+        self.assertIn("signature_request", event.payload, "the form's json field, as received")
 
 
 @tagged("post_install", "-at_install")
