@@ -121,7 +121,9 @@ class IntegrationWebhookController(http.Controller):
         env.cr.rollback()
         # the type only: an exception's text can quote the payload (customer data)
         _logger.info(
-            "integration webhook: backend %s stored an unreadable delivery (%s)", backend.id, type(error).__name__
+            "integration webhook: backend %s stored an unreadable delivery (%s)",
+            backend.id,
+            type(error).__name__,
         )
         _event_id, is_new = env["integration.event"]._ingest_unreadable(
             backend, delivery, error, kept_headers, correlation_id

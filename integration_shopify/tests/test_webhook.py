@@ -114,8 +114,12 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         self.assertEqual(set(events.mapped("state")), {"failed"})
         self.assertEqual(set(events.mapped("event_type")), {"unreadable delivery"})
         no_topic_event = events.filtered(lambda e: e.payload == body.decode())
-        self.assertIn("X-Shopify-Topic and X-Shopify-Webhook-Id headers are required", no_topic_event.error_message)
-        self.assertTrue(all(e.error_message.startswith("A delivery from Shopify (its sender checked)") for e in events))
+        self.assertIn(
+            "X-Shopify-Topic and X-Shopify-Webhook-Id headers are required", no_topic_event.error_message
+        )
+        self.assertTrue(
+            all(e.error_message.startswith("A delivery from Shopify (its sender checked)") for e in events)
+        )
         forged = self._headers("orders/create", b"{not json", secret="wrong")
         self.assertEqual(self._post("orders/create", b"{not json", headers=forged).status_code, 401)
         self.assertEqual(len(self._events()), 4)

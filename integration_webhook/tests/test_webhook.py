@@ -163,7 +163,9 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         for body, reason in reasons.items():
             response = self._post(body, signed_headers(body, timestamp=now()))
             self.assertEqual(response.status_code, 200, (body[:30], response.text[:200]))
-            [event] = self._unreadable().filtered(lambda e, body=body: e.summary.endswith(f"({len(body)} bytes)"))
+            [event] = self._unreadable().filtered(
+                lambda e, body=body: e.summary.endswith(f"({len(body)} bytes)")
+            )
             self.assertEqual(event.state, "failed")
             self.assertIn(reason, event.error_message, body[:30])
         self.assertEqual(len(self._unreadable()), 6)
@@ -175,7 +177,9 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.assertEqual(self._refusals(400), 0)
 
     def test_an_unreadable_delivery_corrected_and_resubmitted_is_read_again(self):
-        body = json.dumps({"type": "contact.updated", "data": {"id": "C-fix", "name": "Grace Hopper"}}).encode()
+        body = json.dumps(
+            {"type": "contact.updated", "data": {"id": "C-fix", "name": "Grace Hopper"}}
+        ).encode()
         self.assertEqual(self._post(body, signed_headers(body, timestamp=now())).status_code, 200)
         unreadable = self._unreadable()
         self.assertEqual(unreadable.state, "failed")

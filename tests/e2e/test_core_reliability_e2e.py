@@ -133,7 +133,9 @@ def _malformed_requests(rng, count):
             yield body, signed(body)
 
 
-def test_two_thousand_malformed_requests_get_no_5xx_and_signed_ones_are_kept_as_failed(base_url, admin, backend):
+def test_two_thousand_malformed_requests_get_no_5xx_and_signed_ones_are_kept_as_failed(
+    base_url, admin, backend
+):
     # Unsigned or forged: 4xx and nothing stored. Signed but unreadable: one failed event per
     # distinct body, acknowledged (issue 19). Never a 5xx.
     rng = random.Random(20261127)

@@ -72,7 +72,11 @@ def test_refused_deliveries_store_nothing(base_url, admin, backend):
     [unreadable] = admin.call(
         "integration.event",
         "search_read",
-        [("backend_id", "=", backend["id"]), ("event_type", "=", "unreadable delivery"), ("payload", "=", "{")],
+        [
+            ("backend_id", "=", backend["id"]),
+            ("event_type", "=", "unreadable delivery"),
+            ("payload", "=", "{"),
+        ],
         ["state", "error_message"],
     )
     assert unreadable["state"] == "failed"
