@@ -75,7 +75,9 @@ class TestDocuSignWebhook(ClmCaseMixin, HttpCase):
         response = self._post_docusign(body, content_type="text/xml")
         self.assertEqual(response.status_code, 200, response.text)
         event = self._events()
-        self.assertEqual((event.event_type, event.state, event.payload), ("unreadable delivery", "failed", body.decode()))
+        self.assertEqual(
+            (event.event_type, event.state, event.payload), ("unreadable delivery", "failed", body.decode())
+        )
         self.assertIn("not XML", event.error_message)
         self.assertIn("DocuSign", event.error_message)
 
@@ -164,6 +166,14 @@ class TestDropboxSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual((event.event_type, event.state), ("unreadable delivery", "failed"))
         self.assertIn("signature_request_id", event.error_message)
         self.assertIn("signature_request", event.payload, "the form's json field, as received")
+        # The manager corrects the callback and resubmits it: it is read again, as a form.
+        fixed = json.loads(json.loads(event.payload)["json"])
+        fixed["signature_request"]["signature_request_id"] = "sr-corrected"
+        event._edit_payload(json.dumps({"json": json.dumps(fixed)}))
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        read_again = self._events() - event
+        self.assertEqual(read_again.entity_key, "dropbox_sign:sr-corrected")
 
 
 @tagged("post_install", "-at_install")

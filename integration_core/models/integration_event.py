@@ -21,7 +21,7 @@ from ..const import (
     EVENT_STATES,
 )
 from ..exceptions import PayloadError
-from ..lib.delivery import Delivery, storable_text, unreadable_reason
+from ..lib.delivery import FORM_TYPES, Delivery, storable_text, unreadable_reason
 from ..lib.envelope import Envelope
 from ..lib.jsontext import pretty
 
@@ -167,10 +167,11 @@ class IntegrationEvent(models.Model):
         raw = delivery.body or json.dumps(dict(delivery.form), sort_keys=True).encode()
         text = storable_text(raw)
         kind = self._kind_label(backend)
+        summary = self.env._("Unreadable %(kind)s delivery (%(size)s bytes)", kind=kind, size=len(raw))
         envelope = Envelope(
             external_event_id=f"unreadable:{hashlib.sha256(raw).hexdigest()}",
             event_type=UNREADABLE,
-            summary=self.env._("Unreadable %(kind)s delivery (%(size)s bytes)", kind=kind, size=len(raw))[:255],
+            summary=summary[:255],
             payload=text,
         )
         event_id, is_new = self._ingest(backend, envelope, text, headers, correlation_id, trigger=False)
@@ -195,10 +196,19 @@ class IntegrationEvent(models.Model):
         """An unreadable delivery sent back to the queue (after its payload was corrected): the
         connector reads it again; when it can, its events are stored as new events."""
         headers = json.loads(self.headers or "{}")
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
+        form = {}
+        if content_type in FORM_TYPES:  # a form body was stored as its fields in JSON
+            try:
+                form = json.loads(self.payload or "{}")
+            except ValueError:
+                form = {}
+            form = form if isinstance(form, dict) else {}
         delivery = Delivery(
             headers=Headers(headers),
-            body=(self.payload or "").encode(),
-            content_type=(headers.get("Content-Type") or "").split(";")[0].strip(),
+            body=b"" if form else (self.payload or "").encode(),
+            content_type=content_type,
+            form=form,
         )
         try:
             envelopes = self.backend_id._webhook_parse(delivery)
@@ -211,9 +221,7 @@ class IntegrationEvent(models.Model):
             self._ingest(self.backend_id, envelope, envelope.payload, headers, self.correlation_id, "replay")
             for envelope in envelopes
         ]
-        self._note_result(
-            self.env._("Read after the correction: stored as %s event(s).", len(stored))
-        )
+        self._note_result(self.env._("Read after the correction: stored as %s event(s).", len(stored)))
 
     # ------------------------------------------------------------------ processing
     @api.model
