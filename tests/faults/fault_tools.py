@@ -7,6 +7,7 @@ import hmac
 import os
 import re
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +37,40 @@ def record(name, **figures):
 class ServerUnderTest:
     """A prefork Odoo (two HTTP workers, one cron worker) on a fresh database."""
 
+    ARGS = ("--workers", "2", "--max-cron-threads", "1", "--limit-time-real", "300")
+
     def __init__(self, server, db, log):
         self.server, self.db, self.log = server, db, log
         self.url = server.url
+        self.restarts = 0
+
+    @contextmanager
+    def supervised(self, restart_after=5):
+        """What the README's supervisor does (deploy/systemd: Restart=always, RestartSec=5):
+        start the server again, on the same port, whenever its master exits."""
+        stopping = threading.Event()
+
+        def watch():
+            while not stopping.wait(0.5):
+                if self.server.process.poll() is None:
+                    continue
+                if stopping.wait(restart_after):
+                    return
+                try:
+                    self.server = dbtools.OdooServer(
+                        self.db, self.log, *self.ARGS, port=self.server.port, timeout=240
+                    )
+                    self.restarts += 1
+                except RuntimeError:
+                    continue  # not up yet (the database still down): try again
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            yield self
+        finally:
+            stopping.set()
+            watcher.join()
 
     @classmethod
     @contextmanager
@@ -54,9 +86,7 @@ class ServerUnderTest:
         if install.returncode != 0:
             pytest.fail(f"installing integration_suite failed, see {log}")
         try:
-            server = dbtools.OdooServer(
-                db, log, "--workers", "2", "--max-cron-threads", "1", "--limit-time-real", "300", timeout=240
-            )
+            server = dbtools.OdooServer(db, log, *cls.ARGS, timeout=240)
         except RuntimeError as exc:
             pytest.fail(str(exc))
         try:
