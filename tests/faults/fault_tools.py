@@ -89,10 +89,11 @@ class ServerUnderTest:
             server = dbtools.OdooServer(db, log, *cls.ARGS, timeout=240)
         except RuntimeError as exc:
             pytest.fail(str(exc))
+        running = cls(server, db, log)
         try:
-            yield cls(server, db, log)
+            yield running
         finally:
-            server.stop()
+            running.server.stop()  # the one a supervised restart started, when there was one
             dbtools.drop_db(db)
 
     @property
