@@ -1,8 +1,10 @@
-"""`make test`: lint, then the three test tiers, then one summary.
+"""`make test`: lint, then the four test tiers, then one summary.
 
   unit  pytest tests/unit        pure Python, no Odoo import
   odoo  Odoo's own test runner   fresh database, suite installed with --test-enable
   e2e   pytest tests/e2e         a real Odoo server driven over HTTP
+  faults pytest tests/faults     the fault suite: a prefork server under fuzzing, kill -9,
+                                 a vendor outage and out-of-order deliveries (at most 10 min)
 
 A tier that cannot run counts as failed, never as skipped. The last line is
 `N passed, N failed` over all tiers; the exit status is non-zero when anything failed."""
@@ -21,6 +23,7 @@ PY = sys.executable
 PYTEST_COUNTS = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 ODOO_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
 # A log line at ERROR/CRITICAL level, or a test's FAIL header, fails the tier.
+FAULTS_TIMEOUT = 600  # seconds: the fault suite is bounded in time
 ODOO_BAD_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |\bFAIL: ")
 
 
@@ -33,11 +36,15 @@ class Tier:
         return self.failed == 0 and (self.passed > 0 or self.name == "lint")
 
 
-def run_pytest(tier, path, extra=()):
+def run_pytest(tier, path, extra=(), timeout=None):
     started = time.monotonic()
-    proc = subprocess.run(
-        [PY, "-m", "pytest", path, "-q", "-p", "no:cacheprovider", "-p", "no:odoo", *extra], cwd=ROOT
-    )
+    cmd = [PY, "-m", "pytest", path, "-q", "-p", "no:cacheprovider", "-p", "no:odoo", *extra]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        tier.seconds = time.monotonic() - started
+        tier.failed, tier.note = 1, f"stopped after {timeout} s (the tier's time limit)"
+        return tier
     tier.seconds = time.monotonic() - started
     output_counts = _pytest_counts(path, extra)
     tier.passed, tier.failed = output_counts
@@ -126,7 +133,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("tiers", nargs="*", default=["lint", "unit", "odoo", "e2e"])
+    parser.add_argument("tiers", nargs="*", default=["lint", "unit", "odoo", "e2e", "faults"])
     args = parser.parse_args()
     dbtools.load_env()
     (dbtools.LOCAL / "log").mkdir(exist_ok=True)
@@ -142,6 +149,8 @@ def main():
             run_odoo(tier)
         elif name == "e2e":
             run_pytest(tier, "tests/e2e", junit("tests/e2e"))
+        elif name == "faults":
+            run_pytest(tier, "tests/faults", [*junit("tests/faults"), "-rA"], timeout=FAULTS_TIMEOUT)
         else:
             parser.error(f"unknown tier {name}")
         tiers.append(tier)

@@ -68,20 +68,23 @@ class TestDocuSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self._events().entity_key, "docusign:env-json")
 
-    def test_malformed_but_signed_body_is_refused_and_audited(self):
-        # core's route answers a signed but unreadable body with 400 and keeps it in the audit log
-        response = self._post_docusign(b"<DocuSignEnvelopeInformation><broken", content_type="text/xml")
-        self.assertEqual(response.status_code, 400, response.text)
-        self.assertIn("not XML", response.text)
-        self.assertFalse(self._events())
-        audit = self.env["integration.audit"].search(
-            [("backend_id", "=", self.backend.id), ("action", "=", "refused")]
+    def test_malformed_but_signed_body_is_stored_as_failed(self):
+        # Issue 19: core's route stores a signed but unreadable body as a failed event with the
+        # reason, and acknowledges it (DocuSign would retry it for days).
+        body = b"<DocuSignEnvelopeInformation><broken"
+        response = self._post_docusign(body, content_type="text/xml")
+        self.assertEqual(response.status_code, 200, response.text)
+        event = self._events()
+        self.assertEqual(
+            (event.event_type, event.state, event.payload), ("unreadable delivery", "failed", body.decode())
         )
-        self.assertIn("unreadable payload", audit[:1].message)
+        self.assertIn("not XML", event.error_message)
+        self.assertIn("DocuSign", event.error_message)
 
-    def test_signed_xml_without_envelope_id_is_refused(self):
+    def test_signed_xml_without_envelope_id_is_stored_as_failed(self):
         body = docusign_xml().replace(f"<EnvelopeID>{ENVELOPE_ID}</EnvelopeID>".encode(), b"")
-        self.assertEqual(self._post_docusign(body).status_code, 400)
+        self.assertEqual(self._post_docusign(body).status_code, 200)
+        self.assertEqual(self._events().state, "failed")
 
     def test_unsupported_content_type(self):
         response = self._post_docusign(docusign_xml(), content_type="text/plain")
@@ -153,13 +156,24 @@ class TestDropboxSignWebhook(ClmCaseMixin, HttpCase):
         self.assertEqual((event.event_type, event.state), ("callback_test", "done"))
         self.assertIn("callback test", event.result_note)
 
-    def test_malformed_but_signed_is_refused(self):
+    def test_malformed_but_signed_is_stored_as_failed_with_the_answer_dropbox_sign_expects(self):
         payload = dropbox_sign_payload()
         del payload["signature_request"]["signature_request_id"]
         response = self._post_dropbox_sign(payload)
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("signature_request_id", response.text)
-        self.assertFalse(self._events())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.text, "Hello API Event Received", "else Dropbox Sign retries it")
+        event = self._events()
+        self.assertEqual((event.event_type, event.state), ("unreadable delivery", "failed"))
+        self.assertIn("signature_request_id", event.error_message)
+        self.assertIn("signature_request", event.payload, "the form's json field, as received")
+        # The manager corrects the callback and resubmits it: it is read again, as a form.
+        fixed = json.loads(json.loads(event.payload)["json"])
+        fixed["signature_request"]["signature_request_id"] = "sr-corrected"
+        event._edit_payload(json.dumps({"json": json.dumps(fixed)}))
+        self._process_events()
+        self.assertEqual(event.state, "done", event.error_message)
+        read_again = self._events() - event
+        self.assertEqual(read_again.entity_key, "dropbox_sign:sr-corrected")
 
 
 @tagged("post_install", "-at_install")

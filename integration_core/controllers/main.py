@@ -11,7 +11,7 @@ from odoo import http
 from odoo.http import request
 
 from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
-from ..exceptions import PayloadError, SignatureError, SourceNotAllowed
+from ..exceptions import SignatureError, SourceNotAllowed
 from ..lib.delivery import FORM_TYPES, Delivery
 from ..lib.masking import mask_headers
 from ..lib.prometheus import render as render_prometheus
@@ -88,24 +88,23 @@ class IntegrationWebhookController(http.Controller):
             return self._refuse(env, backend, 403, f"sender refused: {exc}", started)
         except SignatureError as exc:
             return self._refuse(env, backend, 401, f"signature refused: {exc}", started)
-        try:
-            envelopes = backend._webhook_parse(delivery)
-            for envelope in envelopes:
-                envelope.check_storable()
-        except PayloadError as exc:
-            return self._refuse(env, backend, 400, f"unreadable payload: {exc}", started)
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
-            # Signed, but not what the connector can read (very deep JSON, UTF-16 text, a date
-            # out of range...): a clear 400, never a 500 that the vendor would retry for days.
-            _logger.info(
-                "integration webhook: backend %s could not read a delivery", backend.id, exc_info=True
-            )
-            return self._refuse(env, backend, 400, f"unreadable payload: {type(exc).__name__}", started)
+        except psycopg2.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a body the check cannot even read is not signed
+            return self._refuse(env, backend, 400, f"signature not checkable: {type(exc).__name__}", started)
 
         events = env["integration.event"]
         request_id = headers.get(backend.request_id_header) if backend.request_id_header else None
         correlation_id = events._new_correlation_id(request_id)
         kept_headers = mask_headers(dict(list(headers.items())[:HEADERS_KEPT]))
+        try:
+            envelopes = backend._webhook_parse(delivery)
+            for envelope in envelopes:
+                envelope.check_storable()
+        except psycopg2.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - signed, so kept whatever went wrong reading it
+            return self._store_unreadable(env, backend, delivery, exc, kept_headers, correlation_id)
         stored = [
             events._ingest(backend, envelope, envelope.payload, kept_headers, correlation_id, trigger=False)
             for envelope in envelopes
@@ -115,6 +114,24 @@ class IntegrationWebhookController(http.Controller):
             events._trigger_processing()
         text, content_type = backend._webhook_response(new_count, len(stored) - new_count)
         env.cr.commit()  # stored before acknowledged
+        return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
+
+    def _store_unreadable(self, env, backend, delivery, error, kept_headers, correlation_id):
+        """Signed, but not what the connector can read (deep JSON, UTF-16 text, a date out of
+        range, a missing id...): stored as a failed event with the reason, and acknowledged as
+        the vendor expects, never a 4xx/5xx the vendor would retry for days (docs/connectors.md)."""
+        env.cr.rollback()
+        # the type only: an exception's text can quote the payload (customer data)
+        _logger.info(
+            "integration webhook: backend %s stored an unreadable delivery (%s)",
+            backend.id,
+            type(error).__name__,
+        )
+        _event_id, is_new = env["integration.event"]._ingest_unreadable(
+            backend, delivery, error, kept_headers, correlation_id
+        )
+        env.cr.commit()  # stored before acknowledged
+        text, content_type = backend._webhook_response(int(is_new), int(not is_new))
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
 
     @staticmethod

@@ -24,10 +24,16 @@ class Envelope(BaseModel):
     summary: str = Field(default="", max_length=255)
 
     def check_storable(self):
-        """PostgreSQL text cannot hold a NUL character: refuse it as unreadable."""
+        """PostgreSQL text cannot hold a NUL character nor half of a UTF-16 pair (JSON's
+        `\\ud800`): refuse them as unreadable."""
         for name in ("external_event_id", "event_type", "entity_key", "payload", "summary"):
-            if "\x00" in getattr(self, name):
+            value = getattr(self, name)
+            if "\x00" in value:
                 raise EnvelopeError(f"{name} holds a NUL character")
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise EnvelopeError(f"{name} holds a character that is not text (a lone surrogate)") from None
 
     @field_validator("occurred_at")
     @classmethod
@@ -91,4 +97,6 @@ def envelope_from_paths(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         if isinstance(exc, EnvelopeError):
             raise
-        raise EnvelopeError(str(exc).splitlines()[0]) from None
+        first = exc.errors()[0] if hasattr(exc, "errors") else None
+        detail = f"{'.'.join(map(str, first['loc']))}: {first['msg']}" if first else str(exc).splitlines()[0]
+        raise EnvelopeError(detail) from None

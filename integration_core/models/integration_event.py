@@ -5,6 +5,7 @@ The cron claims batches with FOR UPDATE SKIP LOCKED and a lease, so any number o
 workers can process side by side; each event runs in its own savepoint and its outcome is
 committed before the next one starts."""
 
+import hashlib
 import json
 import logging
 import uuid
@@ -13,15 +14,20 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from werkzeug.datastructures import Headers
 
 from ..const import (
     EVENT_SOURCES,
     EVENT_STATES,
 )
 from ..exceptions import PayloadError
+from ..lib.delivery import FORM_TYPES, Delivery, storable_text, unreadable_reason
+from ..lib.envelope import Envelope
 from ..lib.jsontext import pretty
 
 _logger = logging.getLogger(__name__)
+# The type of the event a signed delivery the connector could not read is stored as.
+UNREADABLE = "unreadable delivery"
 
 
 class IntegrationEvent(models.Model):
@@ -165,6 +171,72 @@ class IntegrationEvent(models.Model):
             log_exceptions=False,
         )
 
+    @api.model
+    def _ingest_unreadable(self, backend, delivery, error, headers, correlation_id):
+        """Store a signed delivery the connector could not read as one failed event, with the
+        reason in words and the body as received (text a text column can hold): nothing is
+        lost, a person sees it in Exceptions, and the vendor gets its acknowledgement instead
+        of retrying the same body for days. Copies of one body make one event.
+        Returns (id, is_new)."""
+        raw = delivery.body or json.dumps(dict(delivery.form), sort_keys=True).encode()
+        text = storable_text(raw)
+        kind = self._kind_label(backend)
+        summary = self.env._("Unreadable %(kind)s delivery (%(size)s bytes)", kind=kind, size=len(raw))
+        envelope = Envelope(
+            external_event_id=f"unreadable:{hashlib.sha256(raw).hexdigest()}",
+            event_type=UNREADABLE,
+            summary=summary[:255],
+            payload=text,
+        )
+        event_id, is_new = self._ingest(backend, envelope, text, headers, correlation_id, trigger=False)
+        if is_new:
+            self.browse(event_id)._fail("payload", self._unreadable_message(kind, unreadable_reason(error)))
+        return event_id, is_new
+
+    def _kind_label(self, backend):
+        return dict(backend._fields["kind"]._description_selection(self.env)).get(backend.kind, backend.kind)
+
+    def _unreadable_message(self, kind, reason):
+        return self.env._(
+            "A delivery from %(kind)s (its sender checked) cannot be read: %(reason)s. Nothing was "
+            "booked. The delivery is kept here as received (bytes that are not text shown as \\xNN). "
+            "Correct the payload and resubmit it (Edit payload), or Ignore it once the change it "
+            "carried has been made by hand or sent again.",
+            kind=kind,
+            reason=reason,
+        )
+
+    def _read_unreadable(self):
+        """An unreadable delivery sent back to the queue (after its payload was corrected): the
+        connector reads it again; when it can, its events are stored as new events."""
+        headers = json.loads(self.headers or "{}")
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
+        form = {}
+        if content_type in FORM_TYPES:  # a form body was stored as its fields in JSON
+            try:
+                form = json.loads(self.payload or "{}")
+            except ValueError:
+                form = {}
+            form = form if isinstance(form, dict) else {}
+        delivery = Delivery(
+            headers=Headers(headers),
+            body=b"" if form else (self.payload or "").encode(),
+            content_type=content_type,
+            form=form,
+        )
+        try:
+            envelopes = self.backend_id._webhook_parse(delivery)
+            for envelope in envelopes:
+                envelope.check_storable()
+        except Exception as exc:  # noqa: BLE001 - whatever the connector cannot read, in words
+            kind = self._kind_label(self.backend_id)
+            raise PayloadError(self._unreadable_message(kind, unreadable_reason(exc))) from None
+        stored = [
+            self._ingest(self.backend_id, envelope, envelope.payload, headers, self.correlation_id, "replay")
+            for envelope in envelopes
+        ]
+        self._note_result(self.env._("Read after the correction: stored as %s event(s).", len(stored)))
+
     # ------------------------------------------------------------------ processing
     @api.model
     def _cron_process_events(self):
@@ -190,6 +262,8 @@ class IntegrationEvent(models.Model):
         )._process_group(settings)
 
     def _run_handler(self):
+        if self.event_type == UNREADABLE:
+            return self._read_unreadable()
         deal = self.env["integration.deal"]._for_event(self)
         if not deal:
             return self.backend_id._handle_event(self)

@@ -135,8 +135,10 @@ class IntegrationBackend(models.Model):
             raise SourceNotAllowed(f"{delivery.remote_addr} is not in the allowed source ranges")
         try:
             message = _outbound_message(delivery.body)
-        except soap.SoapMessageError:
-            return  # unreadable: _webhook_parse refuses it
+        except soap.SoapMessageError as exc:
+            # Unsigned: without an OrganizationId to check nothing says Salesforce sent it, so
+            # it is refused (401), not stored as an unreadable delivery.
+            raise SignatureError(f"no OrganizationId can be read to check the sender: {exc}") from None
         if not soap.same_org(self.salesforce_org_id or "", message.organization_id):
             raise SignatureError(f"OrganizationId {message.organization_id} is not this backend's org")
 

@@ -125,20 +125,32 @@ class TestSalesforceWebhook(SalesforceCaseMixin, HttpCase):
             .replace(b"Test email value", b"&xxe;")
         )
         response = self._post(body)
-        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.status_code, 401)
         self.assertNotIn("root:", response.text)
         self.assertFalse(self._events())
 
-    def test_malformed_bodies_are_refused_with_400(self):
-        for body in (
-            b" ",
-            b"<soapenv:Envelope",
-            b"<a/>",
-            fixture_message().replace(b"<sf:Id>006Q0000009N3gf</sf:Id>", b""),
-        ):
-            self.assertEqual(self._post(body).status_code, 400, body[:40])
+    def test_unreadable_messages_are_refused_they_carry_no_organization_id_to_check(self):
+        # Outbound Messages are not signed: the OrganizationId is the check, so a body it
+        # cannot be read from is refused (401 + audit line), not stored.
+        no_id = fixture_message().replace(b"<sf:Id>006Q0000009N3gf</sf:Id>", b"")
+        for body in (b" ", b"<soapenv:Envelope", b"<a/>", no_id):
+            self.assertEqual(self._post(body).status_code, 401, body[:40])
         self.assertEqual(self._post(b'{"a": 1}', content_type="application/json").status_code, 415)
         self.assertFalse(self._events())
+        self.assertEqual(len(self._refusals()), 5)
+
+    def test_a_message_of_this_org_that_cannot_be_read_is_stored_as_failed(self):
+        # Issue 19: from this org (its OrganizationId checked) but unreadable: kept and acknowledged
+        body = fixture_message().replace(
+            b"<sf:AccountId>", b"<sf:SystemModstamp>yesterday</sf:SystemModstamp><sf:AccountId>"
+        )
+        response = self._post(body)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(b"<Ack>true</Ack>", response.content)
+        event = self._events()
+        self.assertEqual((event.event_type, event.state), ("unreadable delivery", "failed"))
+        self.assertIn("A delivery from Salesforce (its sender checked)", event.error_message)
+        self.assertIn("yesterday", event.error_message)
 
     def test_secrets_are_for_settings_administrators_only(self):
         manager = new_test_user(self.env, "sf_manager", groups="integration_core.group_integration_manager")

@@ -92,21 +92,37 @@ class TestShopifyWebhook(ShopifyCaseMixin, HttpCase):
         self.assertEqual(self._line(sale, "466157049").product_uom_qty, 2)
         self.assertEqual(sale.amount_total, float(newer["total_price"]))
 
-    def test_malformed_deliveries_are_refused_with_400(self):
+    def test_signed_deliveries_the_connector_cannot_read_are_stored_as_failed(self):
+        # Issue 19: signed, so never lost: a failed event with the reason, and 200 so that
+        # Shopify does not retry it 8 times and then drop the subscription.
         headers = self._headers("orders/create", b"{not json")
-        self.assertEqual(self._post("orders/create", b"{not json", headers=headers).status_code, 400)
+        self.assertEqual(self._post("orders/create", b"{not json", headers=headers).status_code, 200)
         no_id = json.dumps({"name": "#1001"}).encode()
-        self.assertEqual(self._post("orders/create", no_id).status_code, 400)
+        self.assertEqual(self._post("orders/create", no_id).status_code, 200)
         body = json.dumps(order_fixture()).encode()
         no_topic = self._headers("orders/create", body)
         del no_topic["X-Shopify-Topic"]
-        self.assertEqual(self._post("orders/create", body, headers=no_topic).status_code, 400)
+        self.assertEqual(self._post("orders/create", body, headers=no_topic).status_code, 200)
         no_webhook_id = self._headers("orders/create", body)
         del no_webhook_id["X-Shopify-Webhook-Id"]
-        self.assertEqual(self._post("orders/create", body, headers=no_webhook_id).status_code, 400)
+        response = self._post("orders/create", body, headers=no_webhook_id)
+        self.assertEqual(response.json(), {"status": "duplicate"}, "the same body again: one event")
         bad_time = order_fixture() | {"updated_at": "yesterday"}
-        self.assertEqual(self._post("orders/updated", bad_time).status_code, 400)
-        self.assertFalse(self._events())
+        self.assertEqual(self._post("orders/updated", bad_time).status_code, 200)
+        events = self._events()
+        self.assertEqual(len(events), 4)
+        self.assertEqual(set(events.mapped("state")), {"failed"})
+        self.assertEqual(set(events.mapped("event_type")), {"unreadable delivery"})
+        no_topic_event = events.filtered(lambda e: e.payload == body.decode())
+        self.assertIn(
+            "X-Shopify-Topic and X-Shopify-Webhook-Id headers are required", no_topic_event.error_message
+        )
+        self.assertTrue(
+            all(e.error_message.startswith("A delivery from Shopify (its sender checked)") for e in events)
+        )
+        forged = self._headers("orders/create", b"{not json", secret="wrong")
+        self.assertEqual(self._post("orders/create", b"{not json", headers=forged).status_code, 401)
+        self.assertEqual(len(self._events()), 4)
 
     def test_token_and_app_secret_are_for_settings_administrators_only(self):
         manager = self.env["res.users"].create(

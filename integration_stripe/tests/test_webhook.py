@@ -103,13 +103,31 @@ class TestStripeWebhook(StripeCaseMixin, HttpCase):
         self.assertEqual((first.json(), second.json()), ({"status": "accepted"}, {"status": "duplicate"}))
         self.assertEqual(len(self._events()), 1)
 
-    def test_malformed_bodies_are_400(self):
+    def test_signed_bodies_stripe_cannot_read_are_stored_as_failed(self):
+        # Issue 19: signed, so never lost: one failed event each, the reason in words, 200 so
+        # that Stripe does not retry the same body for three days.
         customer = fixture("event_customer_updated.json")
         no_id = {k: v for k, v in customer.items() if k != "id"}
         no_object = {**customer, "data": {}}
-        for body in (b"{not json", b"[]", json.dumps(no_id).encode(), json.dumps(no_object).encode()):
-            self.assertEqual(self._post(None, body=body).status_code, 400, body[:40])
-        self.assertFalse(self._events())
+        far = {**customer, "created": 10**20}
+        utf16 = json.dumps(customer).encode("utf-16")
+        deep = b"[" * 50000 + b"]" * 50000
+        bodies = [b"{not json", b"[]", json.dumps(no_id).encode(), json.dumps(no_object).encode()]
+        bodies += [json.dumps(far).encode(), utf16, deep]
+        for body in bodies:
+            response = self._post(None, body=body)
+            self.assertEqual(response.status_code, 200, (body[:40], response.text[:200]))
+        events = self._events()
+        self.assertEqual(len(events), len(bodies))
+        self.assertEqual(set(events.mapped("event_type")), {"unreadable delivery"})
+        self.assertEqual(set(events.mapped("state")), {"failed"})
+        self.assertTrue(all("A delivery from Stripe (its sender checked)" in e.error_message for e in events))
+        self.assertIn(utf16.decode("utf-16"), events.mapped("payload"))
+        unsigned = self.url_open(
+            self.url, data=b"{not json", headers={"Content-Type": "application/json"}, allow_redirects=False
+        )
+        self.assertEqual(unsigned.status_code, 401)
+        self.assertEqual(len(self._events()), len(bodies))
 
     def test_a_read_only_user_cannot_make_odoo_call_stripe(self):
         # Issue 19: configuration actions that call the vendor need an Integration Manager.

@@ -118,24 +118,90 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.assertEqual(self._post(body, signed_headers(body, timestamp=now())).status_code, 413)
         self.assertFalse(self._events())
 
-    def test_malformed_body_is_400(self):
-        for body in (b"{not json", b"[]", json.dumps({"type": "contact.updated"}).encode()):
-            response = self._post(body, signed_headers(body, timestamp=now()))
-            self.assertEqual(response.status_code, 400, body)
-        self.assertFalse(self._events())
-        self.assertEqual(self._refusals(400), 3)
+    def _unreadable(self):
+        return self._events().filtered(lambda e: e.event_type == "unreadable delivery")
 
-    def test_signed_bodies_the_connector_cannot_read_are_400_never_500(self):
+    def test_a_signed_body_the_connector_cannot_read_is_stored_as_failed(self):
+        # Issue 19: a signed delivery is never lost: stored failed, with the reason in words.
+        bodies = (b"{not json", b"[]", json.dumps({"type": "contact.updated"}).encode())
+        for body in bodies:
+            response = self._post(body, signed_headers(body, timestamp=now()))
+            self.assertEqual(response.status_code, 200, body)
+            self.assertEqual(response.json(), {"status": "accepted"})
+        events = self._unreadable()
+        self.assertEqual(len(events), 3)
+        self.assertEqual(set(events.mapped("state")), {"failed"})
+        self.assertEqual(set(events.mapped("error_class")), {"payload"})
+        self.assertEqual(set(events.mapped("payload")), {body.decode() for body in bodies})
+        self.assertTrue(all(e.is_exception for e in events), "they show in Exceptions")
+        missing_id = events.filtered(lambda e: e.payload == bodies[2].decode())
+        self.assertIn("(its sender checked) cannot be read", missing_id.error_message)
+        self.assertIn("event id (id) missing", missing_id.error_message)
+        self.assertIn("Unreadable", missing_id.display_name)
+        self.assertEqual(self._refusals(400), 0)
+        # Its copies (the vendor resending the same body) make no second event.
+        response = self._post(bodies[0], signed_headers(bodies[0], timestamp=now()))
+        self.assertEqual(response.json(), {"status": "duplicate"})
+        self.assertEqual(len(self._unreadable()), 3)
+
+    def test_signed_bodies_the_connector_cannot_read_are_stored_never_500(self):
         # Issue 19: very deep JSON, UTF-16 text, a NUL in an id and a time out of range got 500.
         deep = b"[" * 100000 + b"]" * 100000
         utf16 = json.dumps(contact_event("evt_u16", "C-16")).encode("utf-16")
         nul = json.dumps(contact_event("evt_\x00nul", "C-0")).encode()  # \u0000 in the id
         far = json.dumps(contact_event("evt_far", "C-far", created=10**20)).encode()
-        for body in (deep, utf16, nul, far):
+        raw_nul = b'{"id": "evt_raw\x00", "type": "contact.updated" \xff\xfe}'  # bytes no text column holds
+        surrogate = json.dumps({"id": "evt_\ud800", "type": "contact.updated", "data": {}}).encode()
+        reasons = {
+            deep: "nested too deeply",
+            utf16: "not UTF-8",
+            nul: "NUL character",
+            far: "not a time",
+            raw_nul: "not JSON",
+            surrogate: "external_event_id",
+        }
+        for body, reason in reasons.items():
             response = self._post(body, signed_headers(body, timestamp=now()))
-            self.assertEqual(response.status_code, 400, (body[:30], response.text[:200]))
+            self.assertEqual(response.status_code, 200, (body[:30], response.text[:200]))
+            [event] = self._unreadable().filtered(
+                lambda e, body=body: e.summary.endswith(f"({len(body)} bytes)")
+            )
+            self.assertEqual(event.state, "failed")
+            self.assertIn(reason, event.error_message, body[:30])
+        self.assertEqual(len(self._unreadable()), 6)
+        by_size = {len(body): body for body in reasons}
+        stored = {int(e.summary.rsplit("(", 1)[1].split()[0]): e.payload for e in self._unreadable()}
+        self.assertEqual(stored[len(utf16)], utf16.decode("utf-16"), "UTF-16 text kept as the text it is")
+        self.assertEqual(stored[len(raw_nul)], '{"id": "evt_raw\\x00", "type": "contact.updated" \\xff\\xfe}')
+        self.assertEqual(stored[len(deep)], by_size[len(deep)].decode())
+        self.assertEqual(self._refusals(400), 0)
+
+    def test_an_unreadable_delivery_corrected_and_resubmitted_is_read_again(self):
+        body = json.dumps(
+            {"type": "contact.updated", "data": {"id": "C-fix", "name": "Grace Hopper"}}
+        ).encode()
+        self.assertEqual(self._post(body, signed_headers(body, timestamp=now())).status_code, 200)
+        unreadable = self._unreadable()
+        self.assertEqual(unreadable.state, "failed")
+        unreadable._requeue("retried by %s")  # as it is: still unreadable, the same words
+        self._process_events()
+        self.assertEqual(unreadable.state, "failed")
+        self.assertIn("event id (id) missing", unreadable.error_message)
+        fixed = json.dumps(contact_event("evt_fixed", "C-fix")).encode().decode()
+        unreadable._edit_payload(fixed)
+        self._process_events()
+        self.assertEqual(unreadable.state, "done", unreadable.error_message)
+        self.assertIn("stored as 1 event(s)", unreadable.result_note)
+        event = self._events().filtered(lambda e: e.external_event_id == "evt_fixed")
+        self._process_events()
+        self.assertEqual((event.state, event.source), ("done", "replay"), event.error_message)
+        self.assertEqual(event.result_ref.name, "Ada Lovelace")
+
+    def test_an_unsigned_unreadable_body_is_refused_and_stores_nothing(self):
+        response = self._post(b"{not json", {"Content-Type": "application/json", "X-Signature": "forged"})
+        self.assertEqual(response.status_code, 401)
         self.assertFalse(self._events())
-        self.assertEqual(self._refusals(400), 4)
+        self.assertEqual(self._refusals(401), 1)
 
     def test_a_chunked_upload_over_the_limit_is_refused_without_reading_it_whole(self):
         # Issue 19: bodies without Content-Length were read whole before any check.
