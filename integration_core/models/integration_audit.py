@@ -36,10 +36,10 @@ class IntegrationAudit(models.Model):
     remote_addr = fields.Char(string="From")
 
     @api.model
-    def _log_calls(self, calls):
+    def _log_calls(self, calls, **values):
         """Write the outside calls a queue row made (buffered while its savepoint ran)."""
         for call in calls:
-            self._log("outbound_call", **call)
+            self._log("outbound_call", **{**call, **values})
 
     @api.model
     def _log(self, action, message, **values):

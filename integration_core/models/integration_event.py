@@ -273,6 +273,9 @@ class IntegrationEvent(models.Model):
         event = self.with_context(integration_deal_id=deal.id)
         return event.backend_id._handle_event(event)
 
+    def _call_audit_values(self):
+        return {"deal_id": self.deal_id.id} if self.deal_id else {}  # its calls belong to its deal
+
     def _done_values(self, record):
         if not record:
             return {}

@@ -104,20 +104,11 @@ class IntegrationOutbound(models.Model):
         return {"response_status": response.status_code if response is not None else False,
                 "response_body": False}  # fmt: skip
 
+    def _call_audit_values(self):
+        return {"deal_id": self.deal_id.id} if self.deal_id else {}  # its calls belong to its deal
+
     def _after_outcome(self, response, error, duration_ms):
         """Tell the circuit breaker whether the vendor answered, and keep its answer."""
-        if self.deal_id:  # the outside calls of this message belong to its deal
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE integration_audit SET deal_id = %s
-                     WHERE backend_id = %s AND correlation_id = %s AND deal_id IS NULL
-                    """,
-                    self.deal_id.id,
-                    self.backend_id.id,
-                    self.correlation_id,
-                )
-            )
         backend = self.backend_id
         if isinstance(error, TransientHttpError):
             backend._outbound_failed(error)

@@ -255,6 +255,10 @@ class IntegrationQueueMixin(models.AbstractModel):
     def _after_outcome(self, result, error, duration_ms):
         """Called once the outcome is written, in the same transaction (hook)."""
 
+    def _call_audit_values(self):
+        """What the audit lines of the row's outside calls carry besides the call (hook)."""
+        return {}
+
     def _process(self, settings):
         """Run the handler of one claimed row inside a savepoint and record the outcome (the
         rows waiting for it are woken by `_process_group`). True when it called outside."""
@@ -292,7 +296,7 @@ class IntegrationQueueMixin(models.AbstractModel):
                     **self._done_values(result),
                 }
             )
-        self.env["integration.audit"]._log_calls(calls)
+        self.env["integration.audit"]._log_calls(calls, **self._call_audit_values())
         self._after_outcome(result, error, int((time.monotonic() - started) * 1000))
         return bool(calls)
 
