@@ -136,7 +136,12 @@ backend = env["integration.backend"].search([("kind", "=", "shopify")], limit=1)
 warehouse = backend.shopify_warehouse_id or env["stock.warehouse"].search([], limit=1)
 codes = [("default_code", "like", "IPOD2008")]
 products = {{p.default_code: p for p in env["product.product"].search(codes)}}
-partner = env["res.partner"].create({{"name": "Bob Norman (direct)", "email": "bob.norman@hostmail.com"}})
+# the customer's address as the webhook's contact has it (it decides the fiscal position)
+us = env.ref("base.us")
+kentucky = env["res.country.state"].search([("country_id", "=", us.id), ("code", "=", "KY")], limit=1)
+partner = env["res.partner"].create({{"name": "Bob Norman (direct)", "email": "bob.norman@hostmail.com",
+                                     "street": "Chestnut Street 92", "city": "Louisville", "zip": "40202",
+                                     "country_id": us.id, "state_id": kentucky.id}})
 env.cr.commit()
 
 
