@@ -151,17 +151,24 @@ def line(product, name, quantity, price):
     return Command.create(dict(values, tax_ids=[Command.set([])]))
 
 
-started = time.perf_counter()
-for order in orders:
+def make(order, ref):
     lines = [line(products[i["sku"]], i["name"], i["quantity"], i["price"]) for i in order["line_items"]]
     shipping, tax = backend.shopify_shipping_product_id, backend.shopify_tax_product_id
     lines += [line(shipping, s["title"], 1, s["price"]) for s in order["shipping_lines"]]
     lines += [line(tax, t["title"], 1, t["price"]) for t in order["tax_lines"]]
-    sale = env["sale.order"].create({{"partner_id": partner.id, "client_order_ref": order["name"],
+    sale = env["sale.order"].create({{"partner_id": partner.id, "client_order_ref": ref,
                                      "warehouse_id": warehouse.id, "order_line": lines}})
     sale.action_confirm()
     assert abs(sale.amount_total - float(order["total_price"])) < 0.005
     env.cr.commit()
+
+
+# This shell is a new process: warm its caches first, as the server's are by the warm-up round.
+for order in orders[:5]:
+    make(order, order["name"] + " (warm-up)")
+started = time.perf_counter()
+for order in orders:
+    make(order, order["name"])
 print("DIRECT_SECONDS=%f" % (time.perf_counter() - started))
 """
 
