@@ -7,7 +7,7 @@ run on the same database.
   direct   the same N orders created with the ORM in an `odoo shell` (same lines, prices,
            taxes, warehouse; one transaction per order, like the engine) and confirmed
 
-Overhead = webhook time / direct time - 1 (goal <= 20 %). Run with the repo's venv python:
+Overhead = webhook time / direct time - 1 (goal <= 10 %, issue 17). Run with the repo's venv python:
 
   .local/venv/bin/python bench/shopify_orders.py [--orders 200]"""
 
@@ -178,8 +178,11 @@ def run_direct(batch):
     path.write_text(json.dumps(batch))
     shell = [sys.executable, f"{os.environ['ODOO_DIR']}/odoo-bin", "shell", "-c", os.environ["ODOO_RC"],
              "-d", DB, "--no-http", "--logfile", str(dbtools.LOCAL / "log" / "bench-shell.log")]  # fmt: skip
+    # Its own session, as the server has (setsid): with the kernel's autogroup scheduling each
+    # session gets its share of a busy machine, so both sides get one share each.
+    script = DIRECT_SCRIPT.format(path=str(path)).encode()
     output = subprocess.run(
-        shell, input=DIRECT_SCRIPT.format(path=str(path)).encode(), check=True, capture_output=True
+        shell, input=script, check=True, capture_output=True, start_new_session=True
     ).stdout.decode()
     return float(output.split("DIRECT_SECONDS=")[1].split()[0])
 
@@ -250,7 +253,7 @@ def main():
     print(
         f"  direct ORM create + confirm      {result['direct_orders_per_s']:.1f} orders/s ({direct_s:.1f} s)"
     )
-    print(f"  overhead                         {result['overhead'] * 100:.1f} % (goal <= 20 %)")
+    print(f"  overhead                         {result['overhead'] * 100:.1f} % (goal <= 10 %)")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"shopify-orders-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2))
