@@ -221,6 +221,7 @@ def run_direct(n, prefix):
         "-d",
         DB,
         "--no-http",
+        "--max-cron-threads=0",  # no cron thread of its own working beside the loop
         "--logfile",
         str(dbtools.LOCAL / "log" / "bench-sf-shell.log"),
     ]

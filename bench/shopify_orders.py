@@ -177,7 +177,8 @@ def run_direct(batch):
     path = dbtools.LOCAL / "log" / "bench-shopify-orders.json"
     path.write_text(json.dumps(batch))
     shell = [sys.executable, f"{os.environ['ODOO_DIR']}/odoo-bin", "shell", "-c", os.environ["ODOO_RC"],
-             "-d", DB, "--no-http", "--logfile", str(dbtools.LOCAL / "log" / "bench-shell.log")]  # fmt: skip
+             "-d", DB, "--no-http", "--max-cron-threads=0",  # no cron thread working beside the loop
+             "--logfile", str(dbtools.LOCAL / "log" / "bench-shell.log")]  # fmt: skip
     # Its own session, as the server has (setsid): with the kernel's autogroup scheduling each
     # session gets its share of a busy machine, so both sides get one share each.
     script = DIRECT_SCRIPT.format(path=str(path)).encode()
