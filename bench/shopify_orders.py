@@ -7,7 +7,7 @@ run on the same database.
   direct   the same N orders created with the ORM in an `odoo shell` (same lines, prices,
            taxes, warehouse; one transaction per order, like the engine) and confirmed
 
-Overhead = webhook time / direct time - 1 (goal <= 20 %). Run with the repo's venv python:
+Overhead = webhook time / direct time - 1 (goal <= 10 %, issue 17). Run with the repo's venv python:
 
   .local/venv/bin/python bench/shopify_orders.py [--orders 200]"""
 
@@ -136,7 +136,12 @@ backend = env["integration.backend"].search([("kind", "=", "shopify")], limit=1)
 warehouse = backend.shopify_warehouse_id or env["stock.warehouse"].search([], limit=1)
 codes = [("default_code", "like", "IPOD2008")]
 products = {{p.default_code: p for p in env["product.product"].search(codes)}}
-partner = env["res.partner"].create({{"name": "Bob Norman (direct)", "email": "bob.norman@hostmail.com"}})
+# the customer's address as the webhook's contact has it (it decides the fiscal position)
+us = env.ref("base.us")
+kentucky = env["res.country.state"].search([("country_id", "=", us.id), ("code", "=", "KY")], limit=1)
+partner = env["res.partner"].create({{"name": "Bob Norman (direct)", "email": "bob.norman@hostmail.com",
+                                     "street": "Chestnut Street 92", "city": "Louisville", "zip": "40202",
+                                     "country_id": us.id, "state_id": kentucky.id}})
 env.cr.commit()
 
 
@@ -146,17 +151,24 @@ def line(product, name, quantity, price):
     return Command.create(dict(values, tax_ids=[Command.set([])]))
 
 
-started = time.perf_counter()
-for order in orders:
+def make(order, ref):
     lines = [line(products[i["sku"]], i["name"], i["quantity"], i["price"]) for i in order["line_items"]]
     shipping, tax = backend.shopify_shipping_product_id, backend.shopify_tax_product_id
     lines += [line(shipping, s["title"], 1, s["price"]) for s in order["shipping_lines"]]
     lines += [line(tax, t["title"], 1, t["price"]) for t in order["tax_lines"]]
-    sale = env["sale.order"].create({{"partner_id": partner.id, "client_order_ref": order["name"],
+    sale = env["sale.order"].create({{"partner_id": partner.id, "client_order_ref": ref,
                                      "warehouse_id": warehouse.id, "order_line": lines}})
     sale.action_confirm()
     assert abs(sale.amount_total - float(order["total_price"])) < 0.005
     env.cr.commit()
+
+
+# This shell is a new process: warm its caches first, as the server's are by the warm-up round.
+for order in orders[:5]:
+    make(order, order["name"] + " (warm-up)")
+started = time.perf_counter()
+for order in orders:
+    make(order, order["name"])
 print("DIRECT_SECONDS=%f" % (time.perf_counter() - started))
 """
 
@@ -165,9 +177,13 @@ def run_direct(batch):
     path = dbtools.LOCAL / "log" / "bench-shopify-orders.json"
     path.write_text(json.dumps(batch))
     shell = [sys.executable, f"{os.environ['ODOO_DIR']}/odoo-bin", "shell", "-c", os.environ["ODOO_RC"],
-             "-d", DB, "--no-http", "--logfile", str(dbtools.LOCAL / "log" / "bench-shell.log")]  # fmt: skip
+             "-d", DB, "--no-http", "--max-cron-threads=0",  # no cron thread working beside the loop
+             "--logfile", str(dbtools.LOCAL / "log" / "bench-shell.log")]  # fmt: skip
+    # Its own session, as the server has (setsid): with the kernel's autogroup scheduling each
+    # session gets its share of a busy machine, so both sides get one share each.
+    script = DIRECT_SCRIPT.format(path=str(path)).encode()
     output = subprocess.run(
-        shell, input=DIRECT_SCRIPT.format(path=str(path)).encode(), check=True, capture_output=True
+        shell, input=script, check=True, capture_output=True, start_new_session=True
     ).stdout.decode()
     return float(output.split("DIRECT_SECONDS=")[1].split()[0])
 
@@ -238,7 +254,7 @@ def main():
     print(
         f"  direct ORM create + confirm      {result['direct_orders_per_s']:.1f} orders/s ({direct_s:.1f} s)"
     )
-    print(f"  overhead                         {result['overhead'] * 100:.1f} % (goal <= 20 %)")
+    print(f"  overhead                         {result['overhead'] * 100:.1f} % (goal <= 10 %)")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"shopify-orders-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2))

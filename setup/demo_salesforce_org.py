@@ -24,6 +24,10 @@ class DemoSalesforceOrg:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, a kept-alive connection
+            # waits for the client's delayed ACK (~40 ms a call on loopback), which no real
+            # org adds; the REST calls then cost what they cost.
+            disable_nagle_algorithm = True
 
             def do_POST(self):
                 self._body()

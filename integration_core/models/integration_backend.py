@@ -358,9 +358,10 @@ class IntegrationBackend(models.Model):
         """The Odoo currency of an ISO code; a MappingError that says what to do when it is
         unknown or not active."""
         code = (code or "").strip().upper()
-        currency = (
-            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
-        )
+        currency = self.company_id.currency_id  # the usual case, without a search per event
+        if currency.name != code:
+            currencies = self.env["res.currency"].with_context(active_test=False)
+            currency = currencies.search([("name", "=", code)], limit=1)
         if not currency:
             raise MappingError(
                 self.env._(

@@ -185,7 +185,9 @@ class IntegrationBackend(models.Model):
             )
         line_values = self._salesforce_line_values(lines)
         if not order:
-            order = self._salesforce_create_order(opportunity, quote, partner, currency, line_values, lines)
+            order = self._salesforce_create_order(
+                opportunity, quote, partner, currency, line_values, lines, content_hash
+            )
             self._salesforce_check_untaxed(order, lines, quote, opportunity)
             self._salesforce_bind_deal(order, opportunity, content_hash)
             if self.salesforce_order_action == "confirm":
@@ -284,29 +286,36 @@ class IntegrationBackend(models.Model):
         return order
 
     # ---------------------------------------------------------------- order lines
-    def _salesforce_product(self, code, label):
-        product = self.env["product.product"]
-        if code:
-            product = product.search(
-                [("default_code", "=", code), ("company_id", "in", [self.company_id.id, False])], limit=1
-            )
-            if not product:
-                product = self.env["integration.external.id"]._record_for(self, "product.product", code)
-        if not product:
-            raise MappingError(
-                self.env._(
-                    "Product code %(code)s (%(label)s) is not in Odoo: create the product with this internal "
-                    "reference or map it under Integrations > External IDs, then Retry.",
-                    code=code or "(empty)",
-                    label=label,
-                )
-            )
-        return product
+    def _salesforce_products(self, codes):
+        """{product code: product} of the codes Odoo knows: by internal reference (one search
+        for all the lines), else through the external-ID map."""
+        codes = {code for code in codes if code}
+        found = {}
+        if codes:
+            domain = [("default_code", "in", list(codes)), ("company_id", "in", [self.company_id.id, False])]
+            for product in self.env["product.product"].search(domain):
+                found.setdefault(product.default_code, product)  # the first in Odoo's order, as limit=1
+        binder = self.env["integration.external.id"]
+        for code in codes - found.keys():
+            product = binder._record_for(self, "product.product", code)
+            if product:
+                found[code] = product
+        return found
 
     def _salesforce_line_values(self, lines):
+        products = self._salesforce_products(line.product_code for line in lines)
         result = []
         for line in lines:
-            product = self._salesforce_product(line.product_code, line.name.strip())
+            product = products.get(line.product_code)
+            if not product:
+                raise MappingError(
+                    self.env._(
+                        "Product code %(code)s (%(label)s) is not in Odoo: create the product with this "
+                        "internal reference or map it under Integrations > External IDs, then Retry.",
+                        code=line.product_code or "(empty)",
+                        label=line.name.strip(),
+                    )
+                )
             result.append(
                 {
                     "product_id": product.id,
@@ -340,7 +349,9 @@ class IntegrationBackend(models.Model):
             )
         return pricelist
 
-    def _salesforce_create_order(self, opportunity, quote, partner, currency, line_values, lines):
+    def _salesforce_create_order(
+        self, opportunity, quote, partner, currency, line_values, lines, content_hash=False
+    ):
         values = {
             "partner_id": partner.id,
             "company_id": self.company_id.id,
@@ -351,6 +362,7 @@ class IntegrationBackend(models.Model):
             "salesforce_opportunity_id": opportunity.id,
             "salesforce_quote_id": quote.id if quote else False,
             "salesforce_lines": json.dumps([mapping.line_to_json(line) for line in lines]),
+            "salesforce_content_hash": content_hash,  # in the create: no write right after it
             "order_line": [Command.create(v) for v in line_values],
         }
         pricelist = self._salesforce_pricelist(currency)

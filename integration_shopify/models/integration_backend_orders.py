@@ -260,9 +260,10 @@ class IntegrationBackend(models.Model):
         binder = self.env["integration.external.id"]
         customer = order.customer
         customer_id = customer.id if customer else ""
-        partner = self._shopify_customer_partner(customer_id, (customer and customer.email) or order.email)
+        email = (customer and customer.email) or order.email
+        partner, bound = self._shopify_match_customer(customer_id, email)
         if partner:
-            if customer_id and not binder._record_for(self, "res.partner", customer_id):
+            if customer_id and not bound:
                 binder._bind(self, partner, customer_id, parse_time(customer.updated_at))
             return partner
         values = customer_values(customer) if customer else {}
@@ -286,12 +287,20 @@ class IntegrationBackend(models.Model):
     def _shopify_customer_partner(self, customer_id, email):
         """The contact of a Shopify customer: bound to it, else the one with its email unless
         that contact stands for another Shopify customer (an empty recordset when none)."""
-        partner = self._match_partner(external_id=customer_id, email=email)
+        return self._shopify_match_customer(customer_id, email)[0]
+
+    def _shopify_match_customer(self, customer_id, email):
+        """(contact, whether it is bound to the customer already): see _shopify_customer_partner."""
+        binder = self.env["integration.external.id"]
+        bound = binder._record_for(self, "res.partner", customer_id) if customer_id else None
+        if bound:
+            return bound, True  # a record has one binding per backend: no other customer's
+        partner = self._match_partner(email=email)
         if partner and customer_id:
-            bound_to = self.env["integration.external.id"]._external_for(self, partner)
+            bound_to = binder._external_for(self, partner)
             if bound_to and bound_to != customer_id:
-                return self.env["res.partner"]
-        return partner
+                return self.env["res.partner"], False
+        return partner, False
 
     def _shopify_delivery_contact(self, partner, order):
         """A delivery contact under the customer when the order ships elsewhere than the
@@ -510,8 +519,10 @@ class IntegrationBackend(models.Model):
             )
 
     def _shopify_warehouse(self, location_ref):
+        if not location_ref:
+            return self.shopify_warehouse_id
         mapped = self.shopify_location_ids.filtered(lambda line: line.location_ref == location_ref)[:1]
-        return mapped.warehouse_id if location_ref and mapped else self.shopify_warehouse_id
+        return mapped.warehouse_id if mapped else self.shopify_warehouse_id
 
     def _shopify_stock_locations(self):
         """[(Shopify location id, warehouse)] whose stock levels are pushed."""
