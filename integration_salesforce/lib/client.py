@@ -59,6 +59,7 @@ class SalesforceClient:
         on_call=None,
         session=None,
         timeout=None,
+        client_name=None,
     ):
         """`token_provider(force_refresh: bool) -> str` returns the access token (cached by the
         caller); `on_usage(ApiUsage)` receives every response's `Sforce-Limit-Info`."""
@@ -66,6 +67,8 @@ class SalesforceClient:
         self.token_provider = token_provider
         self.on_usage = on_usage
         self.last_response = None
+        # Salesforce records it in a change's changeOrigin: how CDC knows Odoo's own echo.
+        self.call_options = {"Sforce-Call-Options": f"client={client_name}"} if client_name else {}
         session = session or requests.Session()  # may be shared: hooks go on each request
         kwargs = {"timeout": timeout} if timeout else {}
         self.api = ApiClient(
@@ -88,7 +91,7 @@ class SalesforceClient:
         refreshed = False
         while True:
             token = self.token_provider(refreshed)
-            headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+            headers = {**self.call_options, **kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
             try:
                 self.last_response = self.api.request(
                     method, path, headers=headers, hooks={"response": [self._read_limit_info]}, **kwargs

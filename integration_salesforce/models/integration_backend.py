@@ -286,6 +286,7 @@ class IntegrationBackend(models.Model):
             on_usage=self._salesforce_record_usage,
             on_call=self._api_client(self.salesforce_instance_url).on_call,
             session=self._http_session(),
+            client_name=self.salesforce_call_client,
         )
 
     def _salesforce_token(self, force_refresh=False):

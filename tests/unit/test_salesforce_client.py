@@ -299,3 +299,12 @@ def test_failed_bulk_job_says_why():
     responses.get(f"{DATA}/jobs/query/750X", json={"state": "Failed", "errorMessage": "INVALID_FIELD: Foo"})
     with pytest.raises(client.BulkJobFailed, match="INVALID_FIELD: Foo"):
         list(make_client().bulk_query("SELECT Foo FROM Account", sleep=lambda s: None))
+
+
+@responses.activate
+def test_calls_carry_the_client_name_that_change_data_capture_reads_back():
+    responses.get(f"{DATA}/limits", json={})
+    client.SalesforceClient(INSTANCE, "v62.0", Tokens(), client_name="OdooIntegration").limits()
+    make_client().limits()
+    assert responses.calls[0].request.headers["Sforce-Call-Options"] == "client=OdooIntegration"
+    assert "Sforce-Call-Options" not in responses.calls[1].request.headers
