@@ -59,25 +59,36 @@ def show(admin, base_url):
     refused = requests.post(url, data=forged, headers={"Content-Type": "text/xml"}, timeout=30)
     rows.append(("Outbound Message from another org", f"HTTP {refused.status_code}"))
 
-    def confirmed():
+    def settled():
+        """The order, once confirmed or held by the confirmation gate (a contract rule)."""
         found = admin.call(
             "sale.order",
             "search_read",
             [("salesforce_opportunity_id", "=", deal["opportunity"])],
-            ["name", "state", "amount_untaxed"],
+            ["name", "state", "amount_untaxed", "clm_awaiting_signature"],
         )
-        return found[0] if found and found[0]["state"] == "sale" else None
+        return (
+            found[0]
+            if found and (found[0]["state"] == "sale" or found[0]["clm_awaiting_signature"])
+            else None
+        )
 
-    sale = _wait(confirmed)
+    sale = _wait(settled)
     if sale:
+        state = "awaiting signature (the contract rule)" if sale["clm_awaiting_signature"] else sale["state"]
         rows.append(
             (
                 f"CPQ quote Q-00042 (net {deal['net_amount']:.2f})",
-                f"{sale['name']} {sale['state']}, untaxed {sale['amount_untaxed']:.2f}",
+                f"{sale['name']} {state}, untaxed {sale['amount_untaxed']:.2f}",
             )
         )
     else:
-        rows.append(("CPQ quote Q-00042", "no confirmed order (see Integrations > Exceptions)"))
+        rows.append(("CPQ quote Q-00042", "no order (see Integrations > Exceptions)"))
+    if sale and sale["clm_awaiting_signature"]:
+        rows.append(
+            ("status written back to the opportunity", "once signed and confirmed (see the Chain section)")
+        )
+        return rows
     pushed = _wait(lambda: org.patches, timeout=30)
     status = pushed[0][0] if pushed else {}
     rows.append(
