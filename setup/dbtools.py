@@ -83,7 +83,10 @@ def template_db(demo=False):
     if demo:
         cmd.append("--with-demo")
     started = time.monotonic()
-    result = subprocess.run(cmd)
+    # Odoo's docutils prints warnings about its own modules' descriptions on stderr while it
+    # installs them ("Unexpected indentation"): they go to the log, not to the console.
+    with log.open("a") as stderr:
+        result = subprocess.run(cmd, stderr=stderr)
     if result.returncode != 0 or not db_exists(building):
         raise RuntimeError(f"installing Odoo dependencies failed, see {log}")
     psql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
