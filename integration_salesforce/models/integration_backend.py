@@ -257,6 +257,27 @@ class IntegrationBackend(models.Model):
             QUOTE: self._salesforce_quote_event,
         }
 
+    def _missing_credentials(self):
+        if self.kind != "salesforce":
+            return super()._missing_credentials()
+        _ = self.env._
+        calls = _("Odoo cannot read opportunities and quotes, pull changes or write the status back")
+        missing = []
+        if not self.salesforce_org_id:
+            missing.append((_("Organization ID"), _("every Outbound Message is refused (401)")))
+        if not self.salesforce_instance_url:
+            missing.append((_("My Domain URL"), calls))
+        if not (self.salesforce_consumer_key or "").strip():
+            missing.append((_("Consumer Key"), calls))
+        if self.salesforce_auth_flow == "client_credentials" and not self.salesforce_consumer_secret:
+            missing.append((_("Consumer Secret"), calls))
+        if self.salesforce_auth_flow == "jwt":
+            if not self.salesforce_username:
+                missing.append((_("Integration username"), calls))
+            if not self.salesforce_private_key:
+                missing.append((_("Private key (JWT)"), calls))
+        return missing
+
     def _retry_horizon_hours(self):
         """Salesforce retries an Outbound Message for 24 h: an outage is waited out as long."""
         if self.kind != "salesforce":

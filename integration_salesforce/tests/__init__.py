@@ -1,1 +1,9 @@
-from . import test_cdc, test_deal, test_orders, test_partners_pull, test_webhook, test_writeback
+from . import (
+    test_cdc,
+    test_credentials,
+    test_deal,
+    test_orders,
+    test_partners_pull,
+    test_webhook,
+    test_writeback,
+)
