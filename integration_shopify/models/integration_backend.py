@@ -316,9 +316,21 @@ class IntegrationBackend(models.Model):
     def _shopify_client(self):
         self.ensure_one()
         backend = self.sudo()
-        if not backend.shopify_shop_domain or not backend.shopify_access_token:
+        missing = [
+            label
+            for label, value in (
+                (self.env._("the shop domain"), backend.shopify_shop_domain),
+                (self.env._("the Admin API access token"), backend.shopify_access_token),
+            )
+            if not value
+        ]
+        if missing:
             raise PermanentError(
-                self.env._("Set the shop domain and the access token on backend %s.", self.name)
+                self.env._(
+                    "Set %(missing)s on backend %(backend)s (Shopify tab), then retry.",
+                    missing=self.env._(" and ").join(missing),
+                    backend=self.name,
+                )
             )
         api = self._api_client(
             f"https://{backend.shopify_shop_domain}",

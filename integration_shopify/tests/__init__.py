@@ -3,6 +3,7 @@ from . import (
     test_catalog,
     test_fulfillment,
     test_fulfillment_inbound,
+    test_missing_settings,
     test_orders,
     test_payouts,
     test_reconciliation,
