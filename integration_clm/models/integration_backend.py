@@ -98,20 +98,26 @@ class IntegrationBackend(models.Model):
     def _missing_credentials(self):
         if self.kind not in CLM_KINDS:
             return super()._missing_credentials()
-        _ = self.env._
-        sending = _("quotations cannot be sent for signature, voided or their signed PDF fetched from Odoo")
+        sending = self.env._(
+            "quotations cannot be sent for signature, voided or their signed PDF fetched from Odoo"
+        )
         missing = []
         if not self.webhook_secret:
-            missing.append((_("Webhook secret"), _("every callback of the signature tool is refused (401)")))
+            missing.append(
+                (
+                    self.env._("Webhook secret"),
+                    self.env._("every callback of the signature tool is refused (401)"),
+                )
+            )
         if self.kind == "docusign":
             if not self.docusign_account_id:
-                missing.append((_("DocuSign Account ID"), sending))
+                missing.append((self.env._("DocuSign Account ID"), sending))
             if not self.docusign_access_token and not (
                 self.docusign_integration_key and self.docusign_private_key
             ):
-                missing.append((_("Integration Key and RSA Private Key"), sending))
+                missing.append((self.env._("Integration Key and RSA Private Key"), sending))
         elif not self.clm_api_key:
-            missing.append((_("API key"), sending))
+            missing.append((self.env._("API key"), sending))
         return missing
 
     def _webhook_verify(self, delivery):

@@ -260,22 +260,23 @@ class IntegrationBackend(models.Model):
     def _missing_credentials(self):
         if self.kind != "salesforce":
             return super()._missing_credentials()
-        _ = self.env._
-        calls = _("Odoo cannot read opportunities and quotes, pull changes or write the status back")
+        calls = self.env._("Odoo cannot read opportunities and quotes, pull changes or write the status back")
         missing = []
         if not self.salesforce_org_id:
-            missing.append((_("Organization ID"), _("every Outbound Message is refused (401)")))
+            missing.append(
+                (self.env._("Organization ID"), self.env._("every Outbound Message is refused (401)"))
+            )
         if not self.salesforce_instance_url:
-            missing.append((_("My Domain URL"), calls))
+            missing.append((self.env._("My Domain URL"), calls))
         if not (self.salesforce_consumer_key or "").strip():
-            missing.append((_("Consumer Key"), calls))
+            missing.append((self.env._("Consumer Key"), calls))
         if self.salesforce_auth_flow == "client_credentials" and not self.salesforce_consumer_secret:
-            missing.append((_("Consumer Secret"), calls))
+            missing.append((self.env._("Consumer Secret"), calls))
         if self.salesforce_auth_flow == "jwt":
             if not self.salesforce_username:
-                missing.append((_("Integration username"), calls))
+                missing.append((self.env._("Integration username"), calls))
             if not self.salesforce_private_key:
-                missing.append((_("Private key (JWT)"), calls))
+                missing.append((self.env._("Private key (JWT)"), calls))
         return missing
 
     def _retry_horizon_hours(self):
