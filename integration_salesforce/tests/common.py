@@ -120,6 +120,12 @@ class SalesforceCaseMixin(VendorHostsMixin, IntegrationCaseMixin):
         self.addCleanup(self.rsps.reset)
         self.org.mock(self.rsps)
 
+    def _process(self, events):
+        """Run the processing cron; the events as it left them."""
+        self._process_events()
+        events.invalidate_recordset()
+        return events
+
     @classmethod
     def _setup_salesforce(cls, **values):
         env = cls.env

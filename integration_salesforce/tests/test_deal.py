@@ -18,11 +18,6 @@ class TestSalesforceDeal(SalesforceCaseMixin, TransactionCase):
         super().setUp()
         self._mock_org()
 
-    def _process(self, events):
-        self._process_events()
-        events.invalidate_recordset()
-        return events
-
     def _deals(self):
         return self.env["integration.deal"].search([("origin_backend_id", "=", self.backend.id)])
 

@@ -48,11 +48,6 @@ class TestSalesforceOrders(SalesforceCaseMixin, TransactionCase):
         super().setUp()
         self._mock_org()
 
-    def _process(self, events):
-        self._process_events()
-        events.invalidate_recordset()
-        return events
-
     def test_won_opportunity_with_cpq_quote_gives_one_confirmed_order_to_the_cent(self):
         self._won_opportunity(bundle_lines(), 130839.98)
         [event] = self._process(self._deliver_soap([self._opp_notification("04lQ00000001AAA")]))
