@@ -177,12 +177,7 @@ def insert_events(backend_id, n, prefix):
 
 
 def wait_count(sql, target, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if int(psql(sql)) >= target:
-            return True
-        time.sleep(0.05)
-    return False
+    return dbtools.wait_for_count(sql, target, timeout, db=DB)
 
 
 def run_engine(admin, n, workers):

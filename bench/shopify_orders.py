@@ -103,13 +103,8 @@ def prepare(admin):
     return backend_id, backend["webhook_uuid"]
 
 
-def confirmed_count(prefix):
-    return int(
-        dbtools.psql(
-            f"SELECT count(*) FROM sale_order WHERE state = 'sale' AND client_order_ref LIKE '{prefix}%'",
-            db=DB,
-        )
-    )
+def confirmed_sql(prefix):
+    return f"SELECT count(*) FROM sale_order WHERE state = 'sale' AND client_order_ref LIKE '{prefix}%'"
 
 
 def run_webhook(url, batch, prefix, timeout=900):
@@ -120,11 +115,11 @@ def run_webhook(url, batch, prefix, timeout=900):
         response = session.post(url, data=body, headers=headers, timeout=30)
         assert response.status_code == 200, response.text
     posted = time.perf_counter()
-    deadline = started + timeout
-    while confirmed_count(prefix) < len(batch):
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"only {confirmed_count(prefix)} of {len(batch)} orders confirmed")
-        time.sleep(0.05)
+    if not dbtools.wait_for_count(
+        confirmed_sql(prefix), len(batch), started + timeout - time.perf_counter(), db=DB
+    ):
+        confirmed = dbtools.psql(confirmed_sql(prefix), db=DB)
+        raise RuntimeError(f"only {confirmed} of {len(batch)} orders confirmed")
     return time.perf_counter() - started, posted - started
 
 

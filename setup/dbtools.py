@@ -60,6 +60,28 @@ def psql(sql, db="postgres"):
     ).stdout.strip()
 
 
+def wait_for_count(sql, target, timeout, db):
+    """True once the count `sql` selects reaches `target`, polled on one connection (a `psql`
+    process and the database backend forked for it, 20 times a second, would cost the server
+    being measured a tenth of a core); False after `timeout` seconds."""
+    import psycopg2  # in the venv: the benches and tests run there, the bootstrap does not
+
+    deadline = time.monotonic() + timeout
+    connection = psycopg2.connect(dbname=db)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            while True:
+                cr.execute(sql)
+                if cr.fetchone()[0] >= target:
+                    return True
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+    finally:
+        connection.close()
+
+
 def db_exists(name):
     return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
 

@@ -56,9 +56,7 @@ class IntegrationWebhookController(http.Controller):
     def _receive(self, webhook_uuid, started):
         env = request.env(user=1)  # superuser: the signature check is the only trust
         httpreq = request.httprequest
-        # One query finds the backend and reads its engine columns (each connector's own
-        # columns are read when its hooks need them: see integration.backend._register_hook).
-        backend = env["integration.backend"].search_fetch([("webhook_uuid", "=", webhook_uuid)], limit=1)
+        backend = env["integration.backend"]._for_webhook(webhook_uuid)  # one query
         if not backend:
             return self._refuse(env, None, 404, "unknown webhook key", started)
         if not backend._accepts_deliveries():
@@ -105,14 +103,13 @@ class IntegrationWebhookController(http.Controller):
             raise
         except Exception as exc:  # noqa: BLE001 - signed, so kept whatever went wrong reading it
             return self._store_unreadable(env, backend, delivery, exc, kept_headers, correlation_id)
-        stored = [
-            events._ingest(backend, envelope, envelope.payload, kept_headers, correlation_id, trigger=False)
-            for envelope in envelopes
-        ]
-        new_count = sum(1 for _event_id, is_new in stored if is_new)
-        if new_count:
-            events._trigger_processing()
-        text, content_type = backend._webhook_response(new_count, len(stored) - new_count)
+        new_count = 0
+        for envelope in envelopes:  # the workers are woken by the first new row's INSERT
+            _event_id, is_new = events._ingest(
+                backend, envelope, envelope.payload, kept_headers, correlation_id, trigger=not new_count
+            )
+            new_count += is_new
+        text, content_type = backend._webhook_response(new_count, len(envelopes) - new_count)
         env.cr.commit()  # stored before acknowledged
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
 

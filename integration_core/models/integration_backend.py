@@ -11,7 +11,7 @@ import requests
 from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, mute_logger, ormcache
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
 from ..exceptions import MappingError, PayloadError, PermanentError, SignatureError
@@ -32,6 +32,17 @@ MAX_HTTP_SESSIONS = 64  # per thread
 
 # Modules whose backend columns are read with every backend (see `_register_hook`).
 ENGINE_MODULES = {None, "base", "mail", "integration_core"}
+# The engine columns a delivery needs before it is stored (see `_for_webhook`).
+WEBHOOK_FIELDS = (
+    "kind",
+    "state",
+    "company_id",
+    "max_body_bytes",
+    "request_id_header",
+    "webhook_secret",
+    "webhook_secret_previous",
+    "timestamp_tolerance",
+)
 
 
 class IntegrationBackend(models.Model):
@@ -148,6 +159,33 @@ class IntegrationBackend(models.Model):
             defined_by = field._modules[0] if field._modules else None  # `kind` is extended by all
             if field.prefetch is True and defined_by not in ENGINE_MODULES:
                 field.prefetch = f"integration_backend_{defined_by}"
+
+    @api.model
+    def _for_webhook(self, webhook_uuid):
+        """The backend a webhook URL names, read in one query with what its delivery needs:
+        the engine's WEBHOOK_FIELDS and its kind's own columns (a signature check reads
+        those). Every delivery asks, so the kind is remembered per key; a stale answer only
+        makes the kind's columns load on first use."""
+        kind = self._webhook_kind_hint(webhook_uuid)
+        names = [*WEBHOOK_FIELDS, *self._kind_field_names(kind)] if kind else list(WEBHOOK_FIELDS)
+        return self.search_fetch([("webhook_uuid", "=", webhook_uuid)], names, limit=1)
+
+    @api.model
+    @ormcache("webhook_uuid")
+    def _webhook_kind_hint(self, webhook_uuid):
+        self.env.cr.execute(SQL("SELECT kind FROM integration_backend WHERE webhook_uuid = %s", webhook_uuid))
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    @ormcache("kind")
+    def _kind_field_names(self, kind):
+        """The columns of the connector(s) that brought `kind` (their prefetch groups)."""
+        groups = {
+            f"integration_backend_{module}"
+            for module in self._fields["kind"]._selection_modules(self).get(kind, ())
+        }
+        return tuple(name for name, field in self._fields.items() if field.prefetch in groups)
 
     def _compute_webhook_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
