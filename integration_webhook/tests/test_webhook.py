@@ -218,3 +218,29 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
     def test_get_is_refused(self):
         response = self.url_open(self.url)
         self.assertEqual(response.status_code, 405)
+
+    def test_a_delivery_reads_its_backend_and_the_kinds_columns_in_one_query(self):
+        backends = self.env["integration.backend"]
+        backend = self._make_backend(name="Lookup")
+        key = backend.webhook_uuid
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(2):  # the key's kind, first time only; the backend
+            found = backends._for_webhook(key)
+        self.assertEqual(found, backend)
+        with self.assertQueryCount(0):  # what the signature check and the INSERT read
+            self.assertEqual(found.signature_header, "X-Signature")
+            self.assertTrue(found.webhook_secret)
+            self.assertEqual(found.company_id, backend.company_id)
+        self.env.invalidate_all()
+        with self.assertQueryCount(1):
+            backends._for_webhook(key)
+
+    def test_a_remembered_kind_is_only_a_hint(self):
+        backends = self.env["integration.backend"]
+        key = f"lookup-{self.backend.id}-later"
+        self.assertFalse(backends._for_webhook(key), "no backend has this key yet (and that is remembered)")
+        later = self._make_backend(name="Created after a delivery", webhook_uuid=key)
+        self.assertEqual(backends._for_webhook(key), later, "found all the same")
+        self.assertEqual(backends._for_webhook(key).signature_header, "X-Signature")
+        self.assertFalse(backends._for_webhook(f"{key}-not"), "and another key finds nothing")
