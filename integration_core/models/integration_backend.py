@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import requests
 from markupsafe import Markup
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.tools import SQL, mute_logger, ormcache
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
@@ -164,18 +164,30 @@ class IntegrationBackend(models.Model):
     def _for_webhook(self, webhook_uuid):
         """The backend a webhook URL names, read in one query with what its delivery needs:
         the engine's WEBHOOK_FIELDS and its kind's own columns (a signature check reads
-        those). Every delivery asks, so the kind is remembered per key; a stale answer only
-        makes the kind's columns load on first use."""
-        kind = self._webhook_kind_hint(webhook_uuid)
-        names = [*WEBHOOK_FIELDS, *self._kind_field_names(kind)] if kind else list(WEBHOOK_FIELDS)
-        return self.search_fetch([("webhook_uuid", "=", webhook_uuid)], names, limit=1)
+        those). Every delivery asks, so which backend has the key is remembered; the row read
+        says whether it still does (a stale answer costs a search, never a wrong backend)."""
+        known = self._webhook_key_hint(webhook_uuid)
+        if known:
+            backend_id, kind = known
+            backend = self.browse(backend_id)
+            names = ["webhook_uuid", "active", *WEBHOOK_FIELDS, *self._kind_field_names(kind)]
+            backend.fetch(names)
+            try:
+                if backend.active and backend.webhook_uuid == webhook_uuid:
+                    return backend
+            except MissingError:  # deleted since
+                pass
+        backend = self.search([("webhook_uuid", "=", webhook_uuid)], limit=1)
+        backend.fetch([*WEBHOOK_FIELDS, *self._kind_field_names(backend.kind)] if backend else [])
+        return backend
 
     @api.model
     @ormcache("webhook_uuid")
-    def _webhook_kind_hint(self, webhook_uuid):
-        self.env.cr.execute(SQL("SELECT kind FROM integration_backend WHERE webhook_uuid = %s", webhook_uuid))
-        row = self.env.cr.fetchone()
-        return row[0] if row else None
+    def _webhook_key_hint(self, webhook_uuid):
+        self.env.cr.execute(
+            SQL("SELECT id, kind FROM integration_backend WHERE webhook_uuid = %s", webhook_uuid)
+        )
+        return self.env.cr.fetchone()
 
     @api.model
     @ormcache("kind")

@@ -244,3 +244,11 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.assertEqual(backends._for_webhook(key), later, "found all the same")
         self.assertEqual(backends._for_webhook(key).signature_header, "X-Signature")
         self.assertFalse(backends._for_webhook(f"{key}-not"), "and another key finds nothing")
+        later.active = False
+        self.assertFalse(backends._for_webhook(key), "an archived backend takes no delivery")
+        later.active = True
+        later.write({"webhook_uuid": f"{key}-new"})
+        self.assertFalse(backends._for_webhook(key), "the old key is dead once the key changed")
+        self.assertEqual(backends._for_webhook(f"{key}-new"), later)
+        later.unlink()
+        self.assertFalse(backends._for_webhook(f"{key}-new"), "nor does a deleted backend")
