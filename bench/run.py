@@ -26,6 +26,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import requests
 
 BENCH = Path(__file__).resolve().parent
@@ -180,12 +181,30 @@ def wait_count(sql, target, timeout):
     return dbtools.wait_for_count(sql, target, timeout, db=DB)
 
 
-def run_engine(admin, n, workers):
+def cpu_seconds(server):
+    """CPU seconds used so far by the Odoo server (master and workers) and by this cluster's
+    PostgreSQL processes: what the run spent, whoever else shares the machine."""
+    pg_master = int((LOCAL / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+    used = {}
+    for side, pid in (("odoo", server.process.pid), ("postgresql", pg_master)):
+        root = psutil.Process(pid)
+        used[side] = 0.0
+        for process in (root, *root.children(recursive=True)):
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used[side] += times.user + times.system
+    return used
+
+
+def run_engine(admin, server, n, workers):
     backend_id, _uuid = make_backend(admin, "bench_noop")
     prefix = f"w{workers}_{uuid.uuid4().hex[:6]}"
     settings = admin.call("res.config.settings", "create", {"integration_parallel_workers": workers})
     admin.call("res.config.settings", "execute", [settings])
     insert_events(backend_id, n, prefix)
+    cpu_before = cpu_seconds(server)
     started = time.perf_counter()
     psql("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
             SELECT c.id, now() at time zone 'utc', 1, 1, now() at time zone 'utc', now() at time zone 'utc'
@@ -197,7 +216,9 @@ def run_engine(admin, n, workers):
     elapsed = time.perf_counter() - started
     if not finished:
         raise RuntimeError(f"engine: only {psql(done_sql)} of {n} events done after {elapsed:.0f} s")
-    return n / elapsed
+    cpu_after = cpu_seconds(server)
+    cpu_ms = {side: (cpu_after[side] - cpu_before[side]) * 1000 / n for side in cpu_after}
+    return n / elapsed, cpu_ms
 
 
 def run_queue_job(n):
@@ -233,14 +254,15 @@ def bench_processing(n):
     # workers would spend this bench creating partners from them.
     psql("UPDATE integration_event SET state = 'ignored' WHERE state IN ('pending', 'retry')")
     loaded = ("--load", "base,rpc,web,integration_core,queue_job")
-    engine = {}
+    engine, cpu_ms = {}, {}
     for workers in (1, 2):
         # Prefork mode, as queue_job's runner needs; no job is queued while the engine runs.
         server = start_server("--workers", "2", "--max-cron-threads", str(workers), *loaded)
         try:
             reniced = renice_cron_workers(server)
             print(f"[bench] {len(reniced)} cron worker(s) at the HTTP workers' priority", flush=True)
-            engine[workers] = run_engine(OdooClient(server.url, DB).login("admin", "admin"), n, workers)
+            admin = OdooClient(server.url, DB).login("admin", "admin")
+            engine[workers], cpu_ms[workers] = run_engine(admin, server, n, workers)
         finally:
             server.stop()
         print(f"[bench] engine, {workers} cron worker(s): {engine[workers]:.0f} events/s", flush=True)
@@ -260,6 +282,9 @@ def bench_processing(n):
         "queue_job_best": best,
         "ratio_vs_best": {workers: rate / queue_job[best] for workers, rate in engine.items()},
         "scaling_2_vs_1": engine[2] / engine[1],
+        "engine_cpu_ms_per_event": cpu_ms,
+        # The 2 cores' ceiling at the CPU the 1-worker run spent per event (Odoo + PostgreSQL).
+        "two_core_ceiling_per_s": 2000 / sum(cpu_ms[1].values()),
     }
 
 
@@ -384,6 +409,12 @@ def print_processing(r):
         print(f"  engine, {workers} worker {rate:.0f} events/s -> {r['ratio_vs_best'][workers]:.2f}x "
               f"queue_job's best ({best:.0f} jobs/s; goal >= 5)")  # fmt: skip
     print(f"  2 vs 1 worker    {r['scaling_2_vs_1']:.2f}x (goal >= 1.9)")
+    for workers, used in r["engine_cpu_ms_per_event"].items():
+        print(f"  CPU per event    {workers} worker(s): Odoo {used['odoo']:.2f} ms, PostgreSQL "
+              f"{used['postgresql']:.2f} ms")  # fmt: skip
+    ceiling = r["two_core_ceiling_per_s"]
+    print(f"  2-core ceiling   {ceiling:.0f} events/s at the 1-worker run's CPU per event "
+          f"(2 workers reached {r['engine_events_per_s'][2] / ceiling:.0%} of it)")  # fmt: skip
 
 
 def print_scale(r):
