@@ -1,6 +1,6 @@
 """In-process part of the scale benchmark (run by bench/run.py with the bench's PYTHONPATH).
 
-Claim time of a batch of 50 with `small` vs `large` pending events, and the memory of one
+Claim time of a batch of 50 with `small` vs `large` pending events (in `runs` runs), and the memory of one
 worker processing `memory_events` no-op events. Prints one JSON line."""
 
 import json
@@ -51,7 +51,7 @@ def new_backend(env, name):
 
 
 def main():
-    db, small, large, memory_events = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    db, small, large, memory_events, runs = sys.argv[1], *map(int, sys.argv[2:6])
     config.parse_config(["-c", os.environ["ODOO_RC"], f"--addons-path={os.environ['BENCH_ADDONS_PATH']}"])
     registry = Registry(db)
     result = {"small": small, "large": large, "memory_events": memory_events}
@@ -60,14 +60,29 @@ def main():
         cr.execute("DELETE FROM integration_event WHERE state IN ('pending', 'retry', 'processing')")
         backend = new_backend(env, "Bench scale")
         cr.execute(insert_events_sql(backend.id, "scale_", 1, small))
+        cr.execute("SELECT max(id) FROM integration_event")
+        [last_small_id] = cr.fetchone()
         cr.commit()
         settle(db)
-        result["claim_ms_small"] = claim_ms(env)
-        cr.execute(insert_events_sql(backend.id, "scale_", small + 1, large))
-        cr.commit()
-        settle(db)
-        result["claim_ms_large"] = claim_ms(env)
-        result["claim_ratio"] = result["claim_ms_large"] / result["claim_ms_small"]
+        result["claim_ms_small_runs"], result["claim_ms_large_runs"] = [], []
+        for _run in range(runs):  # the queue grows to `large`, then back to `small`
+            result["claim_ms_small_runs"].append(claim_ms(env))
+            cr.execute(insert_events_sql(backend.id, "scale_", small + 1, large))
+            cr.commit()
+            settle(db)
+            result["claim_ms_large_runs"].append(claim_ms(env))
+            cr.execute("DELETE FROM integration_event WHERE id > %s", [last_small_id])
+            cr.commit()
+            settle(db)
+        result["claim_ratios"] = [
+            large_ms / small_ms
+            for small_ms, large_ms in zip(
+                result["claim_ms_small_runs"], result["claim_ms_large_runs"], strict=True
+            )
+        ]
+        result["claim_ms_small"] = statistics.median(result["claim_ms_small_runs"])
+        result["claim_ms_large"] = statistics.median(result["claim_ms_large_runs"])
+        result["claim_ratio"] = max(result["claim_ratios"])  # the goal holds in every run
         cr.execute("DELETE FROM integration_event WHERE backend_id = %s", [backend.id])
         cr.commit()
 
