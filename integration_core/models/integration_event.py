@@ -38,6 +38,11 @@ class IntegrationEvent(models.Model):
     _queue_primary_cron = "integration_core.cron_process_events"
     _queue_cron_code = "model._cron_process_events()"
 
+    # Every row is inserted, claimed and settled, and each of those writes all its indexes: the
+    # dedup key (backend_id, external_event_id) already serves lookups by backend, and nothing
+    # searches events by company alone (about a fifth of the database's work per event).
+    backend_id = fields.Many2one(index=False)
+    company_id = fields.Many2one(index=False)
     kind = fields.Selection(related="backend_id.kind")
     external_event_id = fields.Char(string="Vendor Event ID", required=True, readonly=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
