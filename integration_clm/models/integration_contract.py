@@ -403,7 +403,10 @@ class IntegrationContract(models.Model):
         order = self.order_id
         digits = self.env["decimal.precision"].precision_get("Product Unit")
         lines = order.order_line.filtered(
-            lambda sol: sol.product_id and not sol.display_type and not sol.is_downpayment and sol.product_uom_qty > 0
+            lambda sol: sol.product_id
+            and not sol.display_type
+            and not sol.is_downpayment
+            and sol.product_uom_qty > 0
         )
         return Entitlement(
             contract=self.name,

@@ -59,7 +59,11 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         outbound = self.env["integration.outbound"].sudo()
         entity_key = f"account:{account.id}"
-        mine = [("backend_id", "=", self.id), ("operation", "=", OP_ENTITLEMENTS), ("entity_key", "=", entity_key)]
+        mine = [
+            ("backend_id", "=", self.id),
+            ("operation", "=", OP_ENTITLEMENTS),
+            ("entity_key", "=", entity_key),
+        ]
         last = outbound.search([*mine, ("state", "!=", "ignored")], order="id desc", limit=1)
         document = self._entitlement_snapshot(account, 0)
         if last and same_entitlements(json.loads(last.payload or "{}"), document):
@@ -71,5 +75,7 @@ class IntegrationBackend(models.Model):
         note = self.env._("Superseded by entitlements version %s (a full snapshot).", document["version"])
         stale.write({"state": "ignored", "lease_until": False, "error_message": note})
         for message in stale:
-            self.env["integration.audit"]._log("ignored", f"{message.display_name}: {note}", backend_id=self.id)
+            self.env["integration.audit"]._log(
+                "ignored", f"{message.display_name}: {note}", backend_id=self.id
+            )
         return outbound._enqueue(self, OP_ENTITLEMENTS, cause or account, document, entity_key=entity_key)

@@ -64,7 +64,10 @@ class IntegrationBackend(models.Model):
             missing.append((self.env._("Webhook secret"), self.env._("every delivery is refused (401)")))
         if self.push_entitlements and not self.outbound_url:
             missing.append(
-                (self.env._("Push URL"), self.env._("the customers' entitlements cannot reach the support platform"))
+                (
+                    self.env._("Push URL"),
+                    self.env._("the customers' entitlements cannot reach the support platform"),
+                )
             )
         return missing
 
