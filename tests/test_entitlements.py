@@ -193,6 +193,39 @@ class TestEntitlementsPush(VendorHostsMixin, ClmCaseMixin, HttpCase):
         self.assertEqual(body["entitlements"], [])
         self.assertEqual(len(self._pushes()), 2, "the second run found nothing new")
 
+    def test_a_term_corrected_on_the_contract_is_pushed(self):
+        contract = self._activate()
+        self._deliver()
+        contract.term_end = date(2028, 5, 31)
+        [(_request, body)] = self._deliver()
+        self.assertEqual(
+            (body["entitlements"][0]["end"], body["entitlements"][0]["term_months"]), ("2028-05-31", 18)
+        )
+
+    def test_a_confirmed_renewal_adds_the_next_term_then_the_first_ends(self):
+        today = date.today()
+        self.order.write(
+            {"clm_term_start": today - timedelta(days=340), "clm_term_end": today + timedelta(days=20)}
+        )
+        contract = self._activate()
+        contract.write({"auto_renew": True, "notice_days": 30, "renewal_term_months": 12})
+        self._deliver()
+        self._run_cron("integration.contract", "_cron_create_renewals")
+        renewal = self.env["integration.contract"].search([("renews_id", "=", contract.id)])
+        renewal.external_id = "renewal-ent"
+        self.assertFalse(self._deliver(), "a renewal quotation entitles to nothing yet")
+        self._sign("renewal-ent")
+        self.assertEqual(renewal.order_id.state, "sale")
+        [(_request, body)] = self._deliver()
+        self.assertEqual(
+            [(e["contract_id"], e["start"]) for e in body["entitlements"]],
+            [(contract.id, contract.term_start.isoformat()), (renewal.id, renewal.term_start.isoformat())],
+        )
+        with freeze_time(contract.term_end + timedelta(days=1)):
+            self._run_cron("integration.contract", "_cron_entitlements_ended")
+            [(_request, body)] = self._deliver()
+        self.assertEqual([e["contract_id"] for e in body["entitlements"]], [renewal.id])
+
     def test_backends_without_the_setting_get_nothing(self):
         self.support.push_entitlements = False
         contacts_only = self.env["integration.backend"].create(
@@ -219,6 +252,24 @@ class TestEntitlementsPush(VendorHostsMixin, ClmCaseMixin, HttpCase):
         [(_request, body)] = self._deliver()
         self.assertEqual(message.state, "done")
         self.assertEqual(len(body["entitlements"]), 1)
+
+    def test_a_cancelled_push_is_queued_again_at_the_next_change(self):
+        contract = self._activate()
+        [message] = self._pushes()
+        self._deliver(status=422, body={"error": "unknown organisation"})
+        wizard = (
+            self.env["integration.event.ignore.wizard"]
+            .with_context(active_model="integration.outbound", active_ids=message.ids)
+            .create({"reason": "organisation created by hand at the support platform"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(message.state, "ignored")
+        contract._clm_entitlements_changed()
+        cancelled, again = self._pushes()
+        self.assertEqual(cancelled, message)
+        [(_request, body)] = self._deliver()
+        self.assertEqual(again.state, "done")
+        self.assertGreater(body["version"], json.loads(message.payload)["version"])
 
     def test_without_push_url_or_secret_the_message_says_what_to_set(self):
         self.support.outbound_url = False

@@ -18,6 +18,7 @@ from ..lib import lifecycle
 from ..lib.schemas import ContractPayloadError, parse_amended_lines
 
 ENDED_WINDOW_DAYS = 7  # a term that ended this many days ago still leaves the entitlements
+ENTITLEMENT_TERMS = {"term_start", "term_end"}
 
 
 class IntegrationContract(models.Model):
@@ -85,6 +86,12 @@ class IntegrationContract(models.Model):
     integration_deal_id = fields.Many2one(compute="_compute_integration_deal_id", store=True, readonly=True)
 
     _backend_external_unique = models.UniqueIndex("(backend_id, external_id) WHERE external_id IS NOT NULL")
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ENTITLEMENT_TERMS & set(vals):  # a term corrected by hand on a contract in force
+            self.filtered(lambda c: c.state == "signed")._clm_entitlements_changed()
+        return result
 
     @api.depends("superseded_by_id")
     def _compute_is_current(self):
