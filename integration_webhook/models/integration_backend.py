@@ -33,7 +33,11 @@ class IntegrationBackend(models.Model):
     )
     occurred_at_path = fields.Char(default="created")
     data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
-    outbound_url = fields.Char(string="Push URL", help="Odoo-owned contact changes are POSTed here, signed.")
+    outbound_url = fields.Char(
+        string="Push URL",
+        help="Odoo-owned contact changes (and, with Push entitlements, the customers' entitlements) "
+        "are POSTed here, signed.",
+    )
     push_entitlements = fields.Boolean(
         help="A support platform: each customer's account and entitlements (contracts in force, "
         "their term and products) are POSTed to the Push URL, signed, as a full snapshot whenever "
