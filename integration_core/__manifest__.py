@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/rules.xml",
         "data/ir_cron.xml",
+        "data/ir_sequence.xml",
         "data/integration_cycle_objective_data.xml",
         "views/integration_backend_views.xml",
         "views/integration_event_views.xml",

@@ -6,6 +6,8 @@ local stand-ins for the Salesforce org, DocuSign's envelopes API and Stripe's AP
   Stripe Payment Link → paid (`payment_intent.succeeded`) → the opportunity's Odoo fields.
 - Deal 2 stops at the contract: sent for signature, never signed.
 
+A stand-in support platform gets the customers' entitlements (a signed-webhook backend with
+*Push entitlements*): deal 1's contract in force, its term and products, printed as received.
 Each deal's timeline (Integrations > Deals) is printed. `show(admin, base_url)` is called by
 setup/demo.py with the server running; `QuoteToCash` drives one chain (the bench uses it)."""
 
@@ -16,7 +18,7 @@ import time
 from pathlib import Path
 
 import requests
-from demo_chain_vendors import DemoContractTool, DemoStripeApi
+from demo_chain_vendors import DemoContractTool, DemoStripeApi, DemoSupportPlatform
 from demo_salesforce_org import DemoSalesforceOrg, outbound_message, won_deal_with_cpq_quote
 
 from toolkit import hmac_sha256, signed_message
@@ -39,12 +41,22 @@ def wait_until(check, timeout=90):
 
 
 class QuoteToCash:
-    """The stand-ins and the three backends of the chain, and one method per handoff."""
+    """The stand-ins and the three backends of the chain (four with `support_secret`: a support
+    platform receiving the entitlements), and one method per handoff."""
 
     def __init__(self, admin, base_url, docusign=None, stripe=None, connect_key="q2c-connect-key",
-                 stripe_secret="whsec_q2c"):  # fmt: skip
+                 stripe_secret="whsec_q2c", support_secret=None):  # fmt: skip
         self.admin, self.base_url = admin, base_url
         self.org, self.tool, self.stripe = DemoSalesforceOrg(), DemoContractTool("acc-q2c"), DemoStripeApi()
+        self.support = DemoSupportPlatform(support_secret) if support_secret else None
+        if self.support:
+            admin.call(
+                "integration.backend",
+                "create",
+                {"name": "Support platform (entitlements)", "kind": "generic_hmac", "state": "active",
+                 "webhook_secret": support_secret, "outbound_url": self.support.push_url,
+                 "push_entitlements": True},
+            )  # fmt: skip
         self.connect_key, self.stripe_secret = connect_key, stripe_secret
         self.sf = admin.call(
             "integration.backend",
@@ -99,8 +111,9 @@ class QuoteToCash:
                      for key, row in zip(("sf", "clm", "stripe"), rows, strict=True)}  # fmt: skip
 
     def stop(self):
-        for stand_in in (self.org, self.tool, self.stripe):
-            stand_in.stop()
+        for stand_in in (self.org, self.tool, self.stripe, self.support):
+            if stand_in:
+                stand_in.stop()
 
     # ------------------------------------------------------------------ handoffs
     def won_opportunity(self, tag):
@@ -206,6 +219,12 @@ class QuoteToCash:
         requests.post(self.urls["stripe"], data=body, headers=headers, timeout=30).raise_for_status()
         return link
 
+    def entitlements(self, partner_id):
+        """The newest snapshot the support platform applied for the customer of `partner_id`."""
+        [partner] = self.admin.call("res.partner", "read", [partner_id], ["commercial_partner_id"])
+        account = partner["commercial_partner_id"][0]
+        return wait_until(lambda: self.support.accounts.get(account), timeout=60)
+
     def timeline(self, deal_id):
         return self.admin.call(
             "integration.deal.step",
@@ -243,6 +262,32 @@ def _timeline_rows(chain, deal_id, title):
     return rows
 
 
+def _entitlement_rows(chain, partner_id):
+    snapshot = chain.entitlements(partner_id)
+    if not snapshot:
+        return [("support platform", "no entitlements received (see Integrations > Outbound)")]
+    account = snapshot["account"]
+    ids = ", ".join(f"{e['system']} {e['id']}" for e in account["external_ids"]) or "none"
+    signed = sum(1 for d in chain.support.deliveries if d["body"]["account"]["odoo_id"] == account["odoo_id"])
+    rows = [
+        (
+            f"support platform: {account['name']}",
+            f"snapshot v{snapshot['version']} ({signed} signed deliver{'y' if signed == 1 else 'ies'}, "
+            f"{chain.support.refused} refused), external ids: {ids}",
+        )
+    ]
+    for item in snapshot["entitlements"]:
+        products = ", ".join(f"{p['quantity']} x {p['sku']}" for p in item["products"])
+        term = f"{item['start']} to {item['end']} ({item['term_months']} months)"
+        rows.append(
+            (
+                f"  entitled: {item['contract'][:40]} ({item['sale_order']})",
+                f"{term}: {products}; {item['deal']}",
+            )
+        )
+    return rows
+
+
 def show(admin, base_url):
     docusign = admin.call("integration.backend", "search", [("webhook_uuid", "=", "demo-docusign")])
     stripe = admin.call("integration.backend", "search", [("webhook_uuid", "=", "demo-stripe")])
@@ -251,11 +296,16 @@ def show(admin, base_url):
         keys["stripe_secret"] = "whsec_demo_stripe"
     # The stand-ins live as long as the demo process serves; the chain's records stay to look at.
     chain = QuoteToCash(admin, base_url, docusign=docusign[0] if docusign else None,
-                        stripe=stripe[0] if stripe else None, **keys)  # fmt: skip
+                        stripe=stripe[0] if stripe else None, support_secret="demo-support-secret",
+                        **keys)  # fmt: skip
     rows = []
     # Deal 1: straight through
     first = chain.won_opportunity("DMO1")
     order = chain.quotation(first["opportunity"])
+    # the term of the quote's subscription, as the salesperson sets it before sending
+    admin.call(
+        "sale.order", "write", [order["id"]], {"clm_term_start": "2027-01-01", "clm_term_end": "2027-12-31"}
+    )
     envelope = chain.send_for_signature(order)
     chain.sign(envelope)
     invoice = chain.invoice(order)
@@ -276,6 +326,7 @@ def show(admin, base_url):
             f"paid {final.get('Odoo_Amount_Paid__c')}, invoices {final.get('Odoo_Invoice_Numbers__c')}",
         )
     )
+    rows += _entitlement_rows(chain, order["partner_id"][0])
     rows += _timeline_rows(chain, deals[0], "1 (straight through)")
     rows += _timeline_rows(chain, deals[1], "2 (waits for its signature)")
     rows.append(("Integrations > Deals", "search any id: 006DMO10000OppyAAA, the envelope, pi_demo_q2c_1"))

@@ -1,15 +1,19 @@
-"""Stand-ins on 127.0.0.1 for the contract tool's REST API (DocuSign eSignature v2.1) and
-Stripe's API, for the quote-to-cash chain in `make demo`, the e2e tier and `make bench`.
+"""Stand-ins on 127.0.0.1 for the contract tool's REST API (DocuSign eSignature v2.1),
+Stripe's API and a support platform's entitlements webhook, for the quote-to-cash chain in
+`make demo`, the e2e tier and `make bench`.
 
 Each records what Odoo sent (the envelopes with their custom fields, the Payment Links with
-their metadata) so the caller can answer as the vendor would: the Connect callback of a
-signed envelope, the `payment_intent.succeeded` of a paid link."""
+their metadata, the signed entitlement snapshots) so the caller can answer as the vendor
+would: the Connect callback of a signed envelope, the `payment_intent.succeeded` of a paid
+link; the support platform checks each snapshot's signature and keeps the newest."""
 
 import http.server
 import itertools
 import json
 import threading
 from urllib.parse import parse_qs
+
+from toolkit import SignatureMismatch, verify_hmac
 
 SIGNED_PDF = b"%PDF-1.4\n% signed agreement (stand-in)\n%%EOF\n"
 
@@ -136,6 +140,44 @@ class DemoStripeApi(_StandIn):
 
     def currency_of(self, link):
         return self.prices[link["price"]]["currency"]
+
+
+class DemoSupportPlatform(_StandIn):
+    """A support platform receiving Odoo's entitlement snapshots at `/entitlements`, as a
+    receiver should: the HMAC-SHA256 of the raw body checked with the shared secret (401
+    otherwise), and per account only a snapshot newer than the one it has is applied."""
+
+    def __init__(self, secret):
+        self.secret = secret
+        self.deliveries = []  # every signed delivery: {"headers", "body", "raw", "applied"}
+        self.refused = 0
+        self.accounts = {}  # Odoo account id -> the newest snapshot
+        super().__init__()
+
+    @property
+    def push_url(self):
+        return f"{self.url}/entitlements"
+
+    def _handle(self, handler, method, body):
+        if method != "POST" or handler.path.split("?")[0] != "/entitlements":
+            return self._answer(handler, 404, {"error": "not found"})
+        try:
+            verify_hmac(body, handler.headers.get("X-Signature"), [self.secret])
+        except SignatureMismatch as exc:
+            with self.lock:
+                self.refused += 1
+            return self._answer(handler, 401, {"error": str(exc)})
+        snapshot = json.loads(body)
+        account = snapshot["account"]["odoo_id"]
+        with self.lock:
+            current = self.accounts.get(account)
+            applied = current is None or snapshot["version"] > current["version"]
+            if applied:
+                self.accounts[account] = snapshot
+            self.deliveries.append(
+                {"headers": dict(handler.headers), "body": snapshot, "raw": body, "applied": applied}
+            )
+        return self._answer(handler, 200, {"applied": applied})
 
 
 def _nested(form, prefix):

@@ -23,3 +23,5 @@ def _load():
 _signatures = _load()
 hmac_sha256 = _signatures.hmac_sha256
 signed_message = _signatures.signed_message
+verify_hmac = _signatures.verify_hmac
+SignatureMismatch = _signatures.SignatureMismatch

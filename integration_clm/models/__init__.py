@@ -7,5 +7,6 @@ from . import (
     integration_contract_billing_line,
     integration_deal,
     project_milestone,
+    res_partner,
     sale_order,
 )

@@ -9,11 +9,16 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
+from odoo.addons.integration_core.lib.entitlements import Entitlement, Product
 from odoo.exceptions import UserError
+from odoo.tools import float_repr
 
 from ..const import BILLING_METHODS, CONTRACT_STATES, OP_FETCH_PDF, OP_SEND, OP_VOID
 from ..lib import lifecycle
 from ..lib.schemas import ContractPayloadError, parse_amended_lines
+
+ENDED_WINDOW_DAYS = 7  # a term that ended this many days ago still leaves the entitlements
+ENTITLEMENT_TERMS = {"term_start", "term_end"}
 
 
 class IntegrationContract(models.Model):
@@ -81,6 +86,12 @@ class IntegrationContract(models.Model):
     integration_deal_id = fields.Many2one(compute="_compute_integration_deal_id", store=True, readonly=True)
 
     _backend_external_unique = models.UniqueIndex("(backend_id, external_id) WHERE external_id IS NOT NULL")
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ENTITLEMENT_TERMS & set(vals):  # a term corrected by hand on a contract in force
+            self.filtered(lambda c: c.state == "signed")._clm_entitlements_changed()
+        return result
 
     @api.depends("superseded_by_id")
     def _compute_is_current(self):
@@ -346,6 +357,7 @@ class IntegrationContract(models.Model):
                 changes="\n".join(changes) or self.env._("no line changed"),
             )
         )
+        self._clm_entitlements_changed()
         return True
 
     # ------------------------------------------------------------ ended
@@ -370,6 +382,83 @@ class IntegrationContract(models.Model):
             summary=self.env._("Contract %s", dict(CONTRACT_STATES)[self.state]),
             note=self.env._("%(order)s was cancelled: %(reason)s", order=order.name, reason=reason),
         )
+
+    # ------------------------------------------------------------ entitlements
+    @api.model
+    def _clm_in_force(self, account, company):
+        """The contracts `account` (and its contacts) is entitled by in `company` today: signed
+        with matching terms, the current version, its order confirmed, its term not ended."""
+        today = fields.Date.context_today(self)
+        return self.search(
+            [
+                ("partner_id", "child_of", account.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "signed"),
+                ("is_current", "=", True),
+                ("terms_difference", "=", False),
+                ("order_id.state", "=", "sale"),
+                "|",
+                ("term_end", "=", False),
+                ("term_end", ">=", today),
+            ],
+            order="term_start, id",
+        )
+
+    def _clm_entitlement(self):
+        """This contract as an entitlement: its term and its order's products (as amended)."""
+        self.ensure_one()
+        order = self.order_id
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        lines = order.order_line.filtered(
+            lambda sol: sol.product_id
+            and not sol.display_type
+            and not sol.is_downpayment
+            and sol.product_uom_qty > 0
+        )
+        return Entitlement(
+            contract=self.name,
+            contract_id=self.id,
+            contract_version=self.version,
+            provider=self.provider or "",
+            envelope_id=self.external_id or "",
+            start=self.term_start or order.clm_term_start or None,
+            end=self.term_end or order.clm_term_end or None,
+            sale_order=order.name,
+            deal=self.integration_deal_id.name or "",
+            products=tuple(
+                Product(
+                    sku=line.product_id.default_code or "",
+                    name=line.product_id.name,
+                    quantity=Decimal(float_repr(line.product_uom_qty, digits)),
+                    unit=line.product_uom_id.name or "",
+                )
+                for line in lines
+            ),
+        )
+
+    def _clm_entitlements_changed(self):
+        """The customer's entitlements changed (activated, amended, ended): the support
+        platforms get a fresh snapshot, filed under this contract's deal."""
+        for contract in self.filtered("partner_id"):
+            contract.partner_id._integration_entitlements_changed(cause=contract)
+
+    @api.model
+    def _cron_entitlements_ended(self):
+        """Contracts whose term ended lately leave their customer's entitlements (a snapshot
+        that says nothing new is not queued again, so the window may overlap)."""
+        today = fields.Date.context_today(self)
+        ended = self.search(
+            [
+                ("state", "=", "signed"),
+                ("is_current", "=", True),
+                ("order_id.state", "=", "sale"),
+                ("term_end", "<", today),
+                ("term_end", ">=", today - timedelta(days=ENDED_WINDOW_DAYS)),
+            ]
+        )
+        for contract in ended:
+            contract._clm_entitlements_changed()
+            self.env["ir.cron"]._commit_progress(1)
 
     # ------------------------------------------------------------ outbound
     def _clm_request_signed_pdf(self):

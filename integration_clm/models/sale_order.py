@@ -157,6 +157,8 @@ class SaleOrder(models.Model):
             if contract and not contract.confirmed_at:
                 contract.confirmed_at = fields.Datetime.now()
                 contract._clm_plan_billing()
+            if contract:
+                contract._clm_entitlements_changed()  # the contract is in force from now
         return orders
 
     def action_clm_override_gate(self):
@@ -187,7 +189,12 @@ class SaleOrder(models.Model):
         if not self.env.context.get("clm_contract_ended"):
             for order in self:
                 order.clm_contract_ids._clm_void(self.env._("Quotation %s cancelled in Odoo.", order.name))
-        return super()._action_cancel()
+        in_force = self.filtered(lambda o: o.state == "sale").clm_contract_ids.filtered(
+            lambda c: c.state == "signed" and c.is_current
+        )
+        result = super()._action_cancel()
+        in_force._clm_entitlements_changed()  # a cancelled order ends what its contract gave
+        return result
 
     # ------------------------------------------------------------ helpers
     def _clm_quotation_pdf(self):

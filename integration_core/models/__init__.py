@@ -4,6 +4,7 @@ from . import integration_queue_mixin
 from . import (
     integration_audit,
     integration_backend,
+    integration_backend_entitlements,
     integration_backend_reconciliation,
     integration_business_exception,
     integration_cycle_objective,
@@ -18,6 +19,7 @@ from . import (
     integration_reconciliation_line,
     integration_reconciliation_run,
     res_config_settings,
+    res_partner,
 )
 
 # The deal timeline is a view over both queues: after them.

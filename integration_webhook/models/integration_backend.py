@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.addons.integration_core.exceptions import PayloadError, PermanentError, SignatureError
 from odoo.addons.integration_core.lib.envelope import EnvelopeError, envelope_from_paths, get_path, load_json
 from odoo.addons.integration_core.lib.signatures import ENCODINGS, SignatureMismatch, hmac_sha256, verify_hmac
+from odoo.addons.integration_core.models.integration_backend_entitlements import OP_ENTITLEMENTS
 
 KIND = "generic_hmac"
 
@@ -32,7 +33,16 @@ class IntegrationBackend(models.Model):
     )
     occurred_at_path = fields.Char(default="created")
     data_path = fields.Char(default="data", help="Where the contact lies in the payload.")
-    outbound_url = fields.Char(string="Push URL", help="Odoo-owned contact changes are POSTed here, signed.")
+    outbound_url = fields.Char(
+        string="Push URL",
+        help="Odoo-owned contact changes (and, with Push entitlements, the customers' entitlements) "
+        "are POSTed here, signed.",
+    )
+    push_entitlements = fields.Boolean(
+        help="A support platform: each customer's account and entitlements (contracts in force, "
+        "their term and products) are POSTed to the Push URL, signed, as a full snapshot whenever "
+        "they change.",
+    )
     reconcile_url = fields.Char(
         string="List URL",
         help="GET returns the contacts changed in a window "
@@ -45,12 +55,25 @@ class IntegrationBackend(models.Model):
             return super()._ownership_defaults()
         return {"customer": ("remote", "apply")}  # the connected system owns the contacts it sends
 
+    def _pushes_entitlements(self):
+        if self.kind != KIND:
+            return super()._pushes_entitlements()
+        return self.push_entitlements
+
     def _missing_credentials(self):
         if self.kind != KIND:
             return super()._missing_credentials()
-        if self.webhook_secret:
-            return []
-        return [(self.env._("Webhook secret"), self.env._("every delivery is refused (401)"))]
+        missing = []
+        if not self.webhook_secret:
+            missing.append((self.env._("Webhook secret"), self.env._("every delivery is refused (401)")))
+        if self.push_entitlements and not self.outbound_url:
+            missing.append(
+                (
+                    self.env._("Push URL"),
+                    self.env._("the customers' entitlements cannot reach the support platform"),
+                )
+            )
+        return missing
 
     def _webhook_verify(self, delivery):
         if self.kind != KIND:
@@ -71,7 +94,10 @@ class IntegrationBackend(models.Model):
     def _send_outbound(self, message):
         if self.kind != KIND:
             return super()._send_outbound(message)
-        senders = {"contact.push": self._generic_contact_push}
+        senders = {
+            "contact.push": self._generic_contact_push,
+            OP_ENTITLEMENTS: self._generic_entitlements_push,
+        }
         sender = senders.get(message.operation)
         if sender is None:
             raise PermanentError(
@@ -201,6 +227,32 @@ class IntegrationBackend(models.Model):
     def _generic_contact_push(self, message):
         if not self.outbound_url:
             raise PermanentError(self.env._("Set a Push URL on backend %s to send contacts.", self.name))
+        return self._generic_signed_post(message)
+
+    # ------------------------------------------------------------------ entitlements out
+    def _generic_entitlements_push(self, message):
+        """The account's entitlement snapshot, as queued (res.partner._integration_entitlements_changed)."""
+        if not self.outbound_url:
+            raise PermanentError(
+                self.env._(
+                    "Backend %s has no Push URL: the customer's entitlements cannot reach the support "
+                    "platform. Set the Push URL on the backend, then Retry this message.",
+                    self.name,
+                )
+            )
+        if not self._webhook_secrets():
+            raise PermanentError(
+                self.env._(
+                    "Backend %s has no webhook secret: the entitlements would go out unsigned and the "
+                    "support platform could not trust them. Set the secret, then Retry this message.",
+                    self.name,
+                )
+            )
+        return self._generic_signed_post(message)
+
+    def _generic_signed_post(self, message):
+        """POST the message's payload to the Push URL with the HMAC-SHA256 of the body (the
+        backend's first secret, its signature header and encoding) and the deal's id."""
         body = (message.payload or "{}").encode()
         secret = self._webhook_secrets()[:1]
         headers = {"Content-Type": "application/json"}

@@ -3,7 +3,9 @@ an approved CPQ quote (Outbound Message) → one quotation *Awaiting signature* 
 signature from Odoo (a stand-in of DocuSign's envelopes API) → the signed envelope (Connect
 XML) confirms it → invoiced and posted → a Stripe Payment Link (a stand-in of Stripe's API)
 → `payment_intent.succeeded` pays the invoice → the Opportunity's Odoo fields are final in a
-stand-in of the Salesforce org, through an outage of its API (503) during the write-back.
+stand-in of the Salesforce org, through an outage of its API (503) during the write-back; and
+a stand-in support platform holds the customer's entitlements (the signed snapshot pushed
+when the contract came into force).
 
 At each step the same delivery comes twice and one older delivery arrives after a newer one.
 The deal correlation id is carried everywhere, and every step is on the deal's timeline."""
@@ -14,7 +16,7 @@ import time
 from pathlib import Path
 
 import requests
-from demo_chain_vendors import DemoContractTool, DemoStripeApi
+from demo_chain_vendors import DemoContractTool, DemoStripeApi, DemoSupportPlatform
 from demo_salesforce_org import DemoSalesforceOrg, outbound_message, won_deal_with_cpq_quote
 
 from toolkit import hmac_sha256, signed_message
@@ -24,6 +26,7 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 ORG_ID = "00DQ0000000EB93MAQ"
 CONNECT_KEY = "e2e-chain-connect-key"
 STRIPE_SECRET = "whsec_e2e_chain"
+SUPPORT_SECRET = "e2e-chain-support-secret"
 ACCOUNT_ID = "acc-e2e-chain"
 SIGNER = "larry.kluger@example.com"  # the signer of the shared Connect fixture
 FIXTURE_ENVELOPE = "08740f95-2187-4b01-9a69-452ae3140752"
@@ -86,7 +89,7 @@ def post_soap(base_url, uuid, notifications):
     )
 
 
-def backends(admin, org, tool, stripe):
+def backends(admin, org, tool, stripe, support):
     sf = admin.call(
         "integration.backend",
         "create",
@@ -133,11 +136,23 @@ def backends(admin, org, tool, stripe):
             "stripe_journal_ids": [(6, 0, [journal])],
         },
     )
+    help_desk = admin.call(
+        "integration.backend",
+        "create",
+        {
+            "name": "Chain support platform",
+            "kind": "generic_hmac",
+            "state": "active",
+            "webhook_secret": SUPPORT_SECRET,
+            "outbound_url": support.push_url,
+            "push_entitlements": True,
+        },
+    )
     read = admin.call("integration.backend", "read", [sf, clm, pay], ["webhook_uuid"])
     uuids = dict(
         zip(("sf_uuid", "clm_uuid", "stripe_uuid"), [row["webhook_uuid"] for row in read], strict=True)
     )
-    return {"sf": sf, "clm": clm, "stripe": pay, "journal": journal, **uuids}
+    return {"sf": sf, "clm": clm, "stripe": pay, "support": help_desk, "journal": journal, **uuids}
 
 
 def events_of(admin, backend_id):
@@ -152,13 +167,14 @@ def events_of(admin, backend_id):
 
 def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
     org, tool, stripe = DemoSalesforceOrg(), DemoContractTool(ACCOUNT_ID), DemoStripeApi()
+    support = DemoSupportPlatform(SUPPORT_SECRET)
     ids = {}
     try:
         deal = won_deal_with_cpq_quote(org, tag="Q2C1")
         service = {"type": "service", "invoice_policy": "order", "taxes_id": [(5, 0, 0)]}
         for code in deal["product_codes"]:
             admin.call("product.product", "create", {"name": code, "default_code": code, **service})
-        ids = backends(admin, org, tool, stripe)
+        ids = backends(admin, org, tool, stripe, support)
         opp = deal["opportunity"]
 
         # 1. Salesforce: the won opportunity, twice, then an older notification of it
@@ -199,8 +215,15 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
         sf_events = events_of(admin, ids["sf"])
         assert {e["deal_id"][0] for e in sf_events} == {deal_id}, sf_events
 
-        # 2. sent for signature from Odoo: the envelope carries the order and the deal
+        # 2. sent for signature from Odoo (the term as the quote's subscription): the envelope
+        # carries the order and the deal
         admin.call("res.partner", "write", [order["partner_id"][0]], {"email": SIGNER})
+        admin.call(
+            "sale.order",
+            "write",
+            [order["id"]],
+            {"clm_term_start": "2027-01-01", "clm_term_end": "2027-12-31"},
+        )
         admin.call("sale.order", "action_clm_send_for_signature", [order["id"]])
         admin.wait_for("integration.contract", [("order_id", "=", order["id"]), ("state", "=", "sent")])
         [contract] = admin.call(
@@ -381,11 +404,61 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
             "clm.send_for_signature",
             "clm.fetch_signed_pdf",
             "payment_link.create",
+            "entitlements.push",
         }
         assert expected <= operations, operations
         kinds = {(s["backend_id"][0], s["kind"]) for s in steps}
         for backend in (ids["sf"], ids["clm"], ids["stripe"]):
             assert (backend, "event") in kinds and (backend, "outbound") in kinds, (backend, kinds)
+
+        # 7. the support platform holds what the customer is entitled to: one snapshot (the
+        # duplicate and the older Connect deliveries pushed nothing more), signed, on the deal
+        assert support.refused == 0
+        [delivery] = support.deliveries
+        assert delivery["applied"]
+        assert delivery["headers"]["X-Signature"] == hmac_sha256(SUPPORT_SECRET, delivery["raw"])
+        assert delivery["headers"]["X-Integration-Deal"] == correlation
+        [partner] = admin.call(
+            "res.partner", "read", [order["partner_id"][0]], ["commercial_partner_id", "name", "email"]
+        )
+        account = partner["commercial_partner_id"][0]
+        snapshot = support.accounts[account]
+        assert snapshot["type"] == "entitlements.snapshot" and snapshot["version"] > 0
+        assert snapshot["account"]["odoo_id"] == account
+        salesforce_ids = [e["id"] for e in snapshot["account"]["external_ids"] if e["system"] == "salesforce"]
+        assert salesforce_ids and deal["account"].startswith(salesforce_ids[0]), snapshot["account"]
+        [entitlement] = snapshot["entitlements"]
+        [signed] = admin.call("integration.contract", "read", [contract["id"]], ["name", "version"])
+        lines = admin.call(
+            "sale.order.line",
+            "search_read",
+            [("order_id", "=", order["id"]), ("display_type", "=", False), ("product_uom_qty", ">", 0)],
+            ["product_id", "product_uom_qty"],
+        )
+        codes = {
+            row["id"]: row["default_code"]
+            for row in admin.call(
+                "product.product", "read", [line["product_id"][0] for line in lines], ["default_code"]
+            )
+        }
+        ordered = {}
+        for line in lines:
+            code = codes[line["product_id"][0]]
+            ordered[code] = ordered.get(code, 0) + line["product_uom_qty"]
+        assert {p["sku"]: float(p["quantity"]) for p in entitlement["products"]} == ordered
+        assert ordered and set(ordered) <= set(deal["product_codes"]), ordered
+        assert (entitlement["contract"], entitlement["contract_version"]) == (
+            signed["name"],
+            signed["version"],
+        )
+        assert (entitlement["envelope_id"], entitlement["state"]) == (envelope_id, "active")
+        assert (entitlement["start"], entitlement["end"], entitlement["term_months"]) == (
+            "2027-01-01",
+            "2027-12-31",
+            12,
+        )
+        assert (entitlement["sale_order"], entitlement["deal"]) == (order["name"], correlation)
+        assert "amount" not in delivery["raw"].decode(), "no commercial terms to the support platform"
 
         # the audit trail carries the deal too: processing attempts and the messages' outside calls
         audit = admin.call("integration.audit", "search_read", [("deal_id", "=", deal_id)], ["action"])
@@ -418,9 +491,10 @@ def test_one_deal_from_opportunity_to_paid_invoice(admin, base_url):
             found = admin.call("integration.deal", "search", [("external_ref", "=", reference)])
             assert found == [deal_id], reference
     finally:
-        for key in ("sf", "clm", "stripe"):
+        for key in ("sf", "clm", "stripe", "support"):
             if key in ids:  # the e2e database is shared: the contract rule must not hold others' orders
                 admin.call("integration.backend", "write", [ids[key]], {"state": "paused"})
         org.stop()
         tool.stop()
         stripe.stop()
+        support.stop()
