@@ -2,8 +2,10 @@
 
 import json
 import logging
+import os
 import threading
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 
@@ -28,6 +30,20 @@ _RATE_LIMITERS = {}
 # is not safe to share between threads.
 _HTTP_SESSIONS = threading.local()
 MAX_HTTP_SESSIONS = 64  # per thread
+
+
+def _new_http_session():
+    """A requests session that reads the environment once. With `trust_env`, requests looks
+    up the proxy variables, the CA bundle variables and ~/.netrc on every call (0.35 ms a
+    call here); without a proxy or a .netrc set, the CA bundle is all it would find, and it
+    is set on the session instead, as requests would use it."""
+    session = requests.Session()
+    names = [os.environ["NETRC"]] if os.environ.get("NETRC") else ["~/.netrc", "~/_netrc"]
+    if urllib.request.getproxies() or any(os.path.exists(os.path.expanduser(name)) for name in names):
+        return session
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
 
 
 # Modules whose backend columns are read with every backend (see `_register_hook`).
@@ -512,7 +528,7 @@ class IntegrationBackend(models.Model):
                 for session in sessions.values():
                     session.close()
                 sessions.clear()
-            sessions[key] = requests.Session()
+            sessions[key] = _new_http_session()
         return sessions[key]
 
     def _circuit(self):

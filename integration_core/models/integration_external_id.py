@@ -13,7 +13,8 @@ class IntegrationExternalId(models.Model):
     _rec_name = "external_id"
 
     backend_id = fields.Many2one("integration.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    # precompute: the company goes in the INSERT, not in an UPDATE right after it
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     model = fields.Char(required=True, help="Technical name of the Odoo model, e.g. res.partner")
     res_id = fields.Many2oneReference(model_field="model", required=True, string="Record ID")
     external_id = fields.Char(required=True, string="External ID")
@@ -81,7 +82,8 @@ class IntegrationExternalId(models.Model):
         )
 
     def _line(self, backend, model, external_id):
-        return self.sudo().search(
+        return self.sudo().search_fetch(
             [("backend_id", "=", backend.id), ("model", "=", model), ("external_id", "=", external_id)],
+            ["res_id", "remote_updated_at"],  # what every caller reads next: in the same query
             limit=1,
         )

@@ -53,7 +53,7 @@ class IntegrationQueueMixin(models.AbstractModel):
     backend_id = fields.Many2one(
         "integration.backend", required=True, ondelete="restrict", index=True, readonly=True
     )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True, precompute=True)
     entity_key = fields.Char(
         string="Document Key",
         default="",
@@ -69,7 +69,7 @@ class IntegrationQueueMixin(models.AbstractModel):
     )
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(EVENT_STATES, default="pending", required=True, readonly=True)
-    is_exception = fields.Boolean(compute="_compute_is_exception", store=True)
+    is_exception = fields.Boolean(compute="_compute_is_exception", store=True, precompute=True)
     attempts = fields.Integer(readonly=True, default=0, aggregator=False)  # no sum in group rows
     lease_expiries = fields.Integer(
         readonly=True,

@@ -293,7 +293,7 @@ class IntegrationBackend(models.Model):
         found = {}
         if codes:
             domain = [("default_code", "in", list(codes)), ("company_id", "in", [self.company_id.id, False])]
-            for product in self.env["product.product"].search(domain):
+            for product in self.env["product.product"].search_fetch(domain, ["default_code"]):
                 found.setdefault(product.default_code, product)  # the first in Odoo's order, as limit=1
         binder = self.env["integration.external.id"]
         for code in codes - found.keys():
