@@ -503,6 +503,7 @@ class IntegrationBackend(models.Model):
 
         def record_call(call):
             line = {
+                "method": call.method,  # whether the call may have changed something (commit groups)
                 "message": f"{call.method} {call.url} -> {call.status or ''} {call.error}".strip(),
                 "backend_id": self.id,
                 "company_id": self.company_id.id,

@@ -40,6 +40,12 @@ from ..tools.cron_waker import notify_cron_workers_at, notify_cron_workers_soon
 
 _logger = logging.getLogger(__name__)
 MAX_LEASE_EXPIRIES = 2  # a row whose worker died twice while running it goes dead
+# Calls that change nothing at the vendor: a crash that makes a group run again repeats them
+# harmlessly, so they do not end a commit group (a Salesforce event reads its opportunity).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A group whose rows read from vendors is committed after this long at the latest: the
+# records its rows changed stay locked until its commit.
+GROUP_SECONDS = 2.0
 
 
 class IntegrationQueueMixin(models.AbstractModel):
@@ -223,13 +229,15 @@ class IntegrationQueueMixin(models.AbstractModel):
         One commit per group instead of per row is most of the engine's throughput. It keeps
         every guarantee because a crash before the commit only means the whole group is
         claimed again when its leases run out, which is safe as long as nothing outside the
-        database happened in it: the group ends right after a row that called a vendor."""
+        database changed in it: the group ends right after a row that sent a vendor anything
+        but a read (a read repeated after a crash is harmless), and after GROUP_SECONDS."""
         audit_lines = []  # written once, with the group's outcomes
         rows = self.with_context(integration_audit_lines=audit_lines)
         count = 0
+        deadline = time.monotonic() + GROUP_SECONDS
         for count, row in enumerate(rows, 1):
             try:
-                called_out = row._process(settings)
+                changed_outside = row._process(settings)
             except Exception as exc:
                 # Recording this row's outcome failed and took the transaction with it: redo
                 # the rows before it one per transaction, then record this one's failure.
@@ -242,7 +250,7 @@ class IntegrationQueueMixin(models.AbstractModel):
                     self.env["ir.cron"]._commit_progress()  # commits; the caller counts the rows
                 self.browse(row.id)._record_failure(settings, exc, tb, unexpected=True)
                 return count
-            if called_out:
+            if changed_outside or time.monotonic() > deadline:
                 break
         settled = rows[:count]
         settled.filtered(lambda r: r.state == "done")._wake_waiting()
@@ -272,7 +280,8 @@ class IntegrationQueueMixin(models.AbstractModel):
 
     def _process(self, settings):
         """Run the handler of one claimed row inside a savepoint and record the outcome (the
-        rows waiting for it are woken by `_process_group`). True when it called outside."""
+        rows waiting for it are woken by `_process_group`). True when it sent the vendor
+        anything but a read (see READ_METHODS)."""
         self.ensure_one()
         if self.lease_expiries >= MAX_LEASE_EXPIRIES:
             # Claimed again after its lease ran out, again: its worker died while running it.
@@ -309,7 +318,7 @@ class IntegrationQueueMixin(models.AbstractModel):
             )
         self.env["integration.audit"]._log_calls(calls, **self._call_audit_values())
         self._after_outcome(result, error, int((time.monotonic() - started) * 1000))
-        return bool(calls)
+        return any(call["method"] not in READ_METHODS for call in calls)
 
     def _record_failure(self, settings, exc, tb, unexpected=False):
         """The one classification of a failed attempt, for both queues (docs/connectors.md)."""

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 import responses
 from odoo.addons.base.models.ir_cron import IrCron
+from odoo.addons.integration_core.models import integration_queue_mixin as queue_mixin
 from odoo.addons.integration_core.models.integration_backend import _RATE_LIMITERS
 from odoo.addons.integration_core.models.integration_event import IntegrationEvent
 from odoo.tests import TransactionCase, tagged
@@ -112,3 +113,43 @@ class TestCommitGroups(VendorHostsMixin, IntegrationCaseMixin, TransactionCase):
                 self.assertEqual(field.prefetch, "integration_backend_integration_webhook", field.name)
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.outbound_url, PUSH_URL, "a connector column still reads")
+
+    def _read_then_sync(self, method):
+        """The contact handler, after one call of `method` to the vendor (as a Salesforce
+        handler reads its opportunity before it writes the order)."""
+        original = type(self.backend)._generic_contact_sync
+
+        def calling(backend, event):
+            backend._api_client(f"https://{PUSH_HOST}").request(method, "/hooks/contacts/lookup")
+            return original(backend, event)
+
+        return patch.object(type(self.backend), "_generic_contact_sync", calling)
+
+    @responses.activate
+    def test_rows_that_only_read_from_the_vendor_share_a_commit(self):
+        responses.get(f"https://{PUSH_HOST}/hooks/contacts/lookup", status=200)
+        self.env["ir.config_parameter"].set_param("integration_core.commit_group", 4)
+        events = self._events(6, "evt_reads")
+        with self._read_then_sync("GET"):
+            self.assertEqual(self._commits(self._process_events), [4, 2])
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertEqual(len(responses.calls), 6)
+        calls = self.env["integration.audit"].search(
+            [("action", "=", "outbound_call"), ("backend_id", "=", self.backend.id)]
+        )
+        self.assertEqual(len(calls), 6, "every read is in the audit log")
+
+    @responses.activate
+    def test_a_row_that_wrote_to_the_vendor_ends_its_group(self):
+        responses.post(f"https://{PUSH_HOST}/hooks/contacts/lookup", status=200)
+        self.env["ir.config_parameter"].set_param("integration_core.commit_group", 4)
+        events = self._events(3, "evt_writes")
+        with self._read_then_sync("POST"):
+            self.assertEqual(self._commits(self._process_events), [1, 1, 1])
+        self.assertEqual(set(events.mapped("state")), {"done"})
+
+    def test_a_group_is_committed_after_its_time_limit(self):
+        self.env["ir.config_parameter"].set_param("integration_core.commit_group", 20)
+        self._events(3, "evt_slow")
+        with patch.object(queue_mixin, "GROUP_SECONDS", -1):  # every row takes too long
+            self.assertEqual(self._commits(self._process_events), [1, 1, 1])
