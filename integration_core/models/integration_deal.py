@@ -196,8 +196,11 @@ class IntegrationDeal(models.Model):
 
     @api.model
     def _open(self, event):
-        """A new deal, started by `event`."""
-        return self.sudo().create(
+        """A new deal, started by `event`. Without a "created" note and without the cron's
+        user as a follower: one deal per won opportunity, and its timeline says how it began."""
+        deals = self.sudo()
+        quiet = deals.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        deal = quiet.create(
             {
                 "title": event.summary or event.display_name,
                 "company_id": event.company_id.id,
@@ -206,6 +209,7 @@ class IntegrationDeal(models.Model):
                 "origin_key": event.entity_key or False,
             }
         )
+        return deals.browse(deal.id)  # the context stays with the create
 
     def _tag_document(self, record):
         """The document joins the deal (when it carries none), with what was queued about it."""
