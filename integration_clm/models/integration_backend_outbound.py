@@ -97,7 +97,7 @@ class IntegrationBackend(models.Model):
             title=contract.name,
             signer_email=contract.signer_email or order.partner_id.email or "",
             signer_name=contract.signer_name or order.partner_id.name or "",
-            pdf=contract._clm_document(),
+            pdf=order._clm_quotation_pdf(),
             amount=contract._clm_amount_to_cent(),
             currency=contract.currency_id.name or "",
             term_start=(contract.term_start and contract.term_start.isoformat()) or "",

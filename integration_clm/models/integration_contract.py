@@ -73,14 +73,6 @@ class IntegrationContract(models.Model):
         "integration.contract.billing.line", "contract_id", string="Billing Plan"
     )
     signed_pdf_id = fields.Many2one("ir.attachment", string="Signed PDF", readonly=True, copy=False)
-    sent_document_id = fields.Many2one(
-        "ir.attachment",
-        string="Document Sent",
-        readonly=True,
-        copy=False,
-        help="The quotation as it was sent for signature: rendered once, when sent, and what every "
-        "attempt to reach the vendor carries.",
-    )
     amended_lines = fields.Text(
         readonly=True, copy=False, help="An amendment's order lines as signed (JSON)."
     )
@@ -406,7 +398,6 @@ class IntegrationContract(models.Model):
 
     def _clm_enqueue_send(self):
         for contract in self:
-            contract._clm_attach_document()
             self.env["integration.outbound"]._enqueue(
                 contract.backend_id,
                 OP_SEND,
@@ -414,28 +405,6 @@ class IntegrationContract(models.Model):
                 {"contract_id": contract.id},
                 entity_key=f"contract:{contract.id}",
             )
-
-    def _clm_attach_document(self):
-        """Render the quotation to sign once, when it is sent (the terms are taken then too):
-        the queue's attempts send this document instead of rendering it each time, and the
-        contract keeps what the customer was sent."""
-        self.ensure_one()
-        if self.sent_document_id or not self.order_id:
-            return
-        self.sent_document_id = self.env["ir.attachment"].create(
-            {
-                "name": f"{self.name}.pdf",
-                "raw": self.order_id._clm_quotation_pdf(),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
-        )
-
-    def _clm_document(self):
-        """The document of the envelope: the one rendered when sent, else the quotation now."""
-        self.ensure_one()
-        return self.sent_document_id.raw or self.order_id._clm_quotation_pdf()
 
     def _clm_void(self, reason):
         for contract in self.filtered(lambda c: c.external_id and c.state not in lifecycle.ENDED):

@@ -2,7 +2,6 @@
 
 import base64
 import json
-from unittest.mock import patch
 
 import responses
 from cryptography.hazmat.primitives import serialization
@@ -95,34 +94,6 @@ class TestSendForSignature(VendorHostsMixin, ClmCaseMixin, HttpCase):
             if "envelopes" in call.request.url
         }
         self.assertEqual(keys, {message.idempotency_key})
-
-    @responses.activate
-    def test_quotation_rendered_once_when_sent_and_carried_by_every_attempt(self):
-        self._mock_token()
-        responses.post(ENVELOPES, status=503)
-        responses.post(ENVELOPES, json={"envelopeId": "env-5", "status": "sent"}, status=201)
-        document = b"%PDF-1.4 quotation as sent"
-        with patch.object(
-            type(self.order), "_clm_quotation_pdf", autospec=True, return_value=document
-        ) as render:
-            self.order.action_clm_send_for_signature()
-            [message] = self._messages("clm.send_for_signature")
-            self._send_outbound()
-            self.assertEqual(message.state, "retry")
-            message.next_attempt_at = "2000-01-01 00:00:00"
-            self._send_outbound()
-        self.assertEqual(message.state, "done", message.error_message)
-        self.assertEqual(render.call_count, 1, "rendered when sent, not at each attempt")
-        contract = self.order.clm_contract_ids
-        attached = contract.sent_document_id
-        self.assertEqual(attached.raw, document)
-        self.assertEqual((attached.res_model, attached.res_id), ("integration.contract", contract.id))
-        sent = [
-            base64.b64decode(json.loads(call.request.body)["documents"][0]["documentBase64"])
-            for call in responses.calls
-            if "envelopes" in call.request.url
-        ]
-        self.assertEqual(sent, [document, document])
 
     @responses.activate
     def test_cancelling_the_quotation_voids_the_envelope(self):
