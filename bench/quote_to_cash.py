@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -84,13 +85,24 @@ class Driver:
     """Drives deals through the chain: each step goes when the previous outcome is visible
     (read in one query per step for all deals in flight)."""
 
-    def __init__(self, admin, chain, db):
+    def __init__(self, admin, chain, db, clickers):
         self.admin, self.chain = admin, chain
         self.db = psycopg2.connect(dbname=db)
         self.db.autocommit = True
         self.session = requests.Session()
         self.partner_ready = set()
         self.calls = {}  # what the driver asked (webhook or click) -> [seconds until answered]
+        # The people who click (Send for signature, invoice, Pay with Stripe), each in a
+        # session of their own, side by side: the loop does not wait for their clicks.
+        self.people = ThreadPoolExecutor(clickers)
+        self.person = threading.local()
+
+    def stop(self):
+        self.people.shutdown()
+
+    def delegate(self, deal, work, then):
+        deal.stage, deal.then = "clicking", then
+        deal.pending = self.people.submit(work, deal)
 
     def timed(self, what, call, *args, **kwargs):
         started = time.perf_counter()
@@ -99,7 +111,9 @@ class Driver:
         return result
 
     def click(self, what, model, method, *args, **kwargs):
-        return self.timed(what, self.admin.call, model, method, *args, **kwargs)
+        if not hasattr(self.person, "client"):
+            self.person.client = OdooClient(self.admin.base_url, self.admin.db).login("admin", "admin")
+        return self.timed(what, self.person.client.call, model, method, *args, **kwargs)
 
     def rows(self, sql, params):
         with self.db.cursor() as cr:
@@ -124,6 +138,10 @@ class Driver:
 
     def advance(self, deals):
         """One pass over the deals in flight; returns the deals that ended."""
+        for deal in deals:
+            if deal.stage == "clicking" and deal.pending.done():
+                deal.pending.result()  # a click that failed stops the bench
+                deal.stage = deal.then
         by_stage = {}
         for deal in deals:
             by_stage.setdefault(deal.stage, []).append(deal)
@@ -141,11 +159,7 @@ class Driver:
                 if partner_id not in self.partner_ready:  # the signer, once per customer
                     self.admin.call("res.partner", "write", [partner_id], {"email": SIGNER})
                     self.partner_ready.add(partner_id)
-                self.click(
-                    "click: Send for signature", "sale.order", "action_clm_send_for_signature", [order_id]
-                )
-                deal.mark("sent_for_signature")
-                deal.stage = "sending"
+                self.delegate(deal, self.send_for_signature, then="sending")
         sending = {d.order_id: d for d in by_stage.get("sending", [])}
         if sending:
             found = self.rows(
@@ -167,8 +181,7 @@ class Driver:
             for (order_id,) in found:
                 deal = signing[order_id]
                 deal.mark("confirmed")
-                self.invoice(deal)
-                deal.stage = "linking"
+                self.delegate(deal, self.invoice, then="linking")
         linking = {d.invoice_id: d for d in by_stage.get("linking", [])}
         if linking:
             found = self.rows(
@@ -190,6 +203,12 @@ class Driver:
                 deal.stage = "done"
                 ended.append(deal)
         return ended
+
+    def send_for_signature(self, deal):
+        self.click(
+            "click: Send for signature", "sale.order", "action_clm_send_for_signature", [deal.order_id]
+        )
+        deal.mark("sent_for_signature")
 
     def invoice(self, deal):
         """What a person does from the confirmed order: invoice it, post it, Pay with Stripe."""
@@ -475,6 +494,7 @@ def main():
     parser.add_argument("--deals", type=int, default=200)
     parser.add_argument("--in-flight", type=int, default=20, help="deals in flight at once")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clickers", type=int, default=2, help="people clicking side by side")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--profile-direct", help="write a cProfile of the last ORM round here")
     parser.add_argument(
@@ -501,7 +521,7 @@ def main():
     try:
         admin = OdooClient(server.url, DB).login("admin", "admin")
         chain = prepare(admin, server.url)
-        driver = Driver(admin, chain, DB)
+        driver = Driver(admin, chain, DB, args.clickers)
         run_chain(driver, chain.org, args.warmup, "W", args.in_flight)
         run_direct(args.warmup, "V")
         chunk = max(1, args.deals // args.rounds)
@@ -517,6 +537,7 @@ def main():
                 direct_steps[step] = direct_steps.get(step, 0.0) + spent
             print(f"[bench] round {r + 1}: chain {chain_s:.1f} s, direct {direct_s:.1f} s", flush=True)
         n = chunk * args.rounds
+        driver.stop()
         calls = {what: statistics.median(times) * 1000 for what, times in driver.calls.items()}
     finally:
         cron_rows = None
