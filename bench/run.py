@@ -12,6 +12,9 @@ same machine, so a noisy 2-core box compares like with like.
               with CPQ quotes to confirmed orders vs the ORM (bench/salesforce_orders.py)
   salesforce_cdc  account changes/s from a local Pub/Sub API server into stored events vs
               the same changes as Outbound Messages (bench/salesforce_cdc.py)
+  quote_to_cash  deals/min through the whole chain (Salesforce -> contract -> order ->
+              invoice -> Stripe -> write-back) on local stand-ins vs the same deals' Odoo work
+              through the ORM (bench/quote_to_cash.py)
 
 Not part of `make test` (CI): they take minutes and assert nothing."""
 
@@ -354,7 +357,16 @@ def main():
     parser.add_argument(
         "benches",
         nargs="*",
-        default=["ingest", "processing", "scale", "outbound", "shopify", "salesforce", "salesforce_cdc"],
+        default=[
+            "ingest",
+            "processing",
+            "scale",
+            "outbound",
+            "shopify",
+            "salesforce",
+            "salesforce_cdc",
+            "quote_to_cash",
+        ],
     )
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--events", type=int, default=5000)
@@ -388,6 +400,8 @@ def main():
         subprocess.run([sys.executable, str(BENCH / "salesforce_orders.py")], check=True)
     if "salesforce_cdc" in args.benches:
         subprocess.run([sys.executable, str(BENCH / "salesforce_cdc.py")], check=True)
+    if "quote_to_cash" in args.benches:
+        subprocess.run([sys.executable, str(BENCH / "quote_to_cash.py")], check=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))

@@ -561,7 +561,9 @@ class IntegrationBackend(models.Model):
         response = client.create_payment_link(link_fields, message.idempotency_key)
         link = response.json()
         if invoice:
-            invoice.sudo().write(
+            # Two fields of our own, no journal item to change: skip the invoice's line sync,
+            # most of a posted invoice's write (as Odoo writes its payments' entries).
+            invoice.sudo().with_context(skip_invoice_sync=True).write(
                 {"stripe_payment_link_id": link.get("id"), "stripe_payment_link_url": link.get("url")}
             )
         return response
