@@ -189,10 +189,11 @@ class IntegrationBackend(models.Model):
             names = ["webhook_uuid", "active", *WEBHOOK_FIELDS, *self._kind_field_names(kind)]
             backend.fetch(names)
             try:
-                if backend.active and backend.webhook_uuid == webhook_uuid:
-                    return backend
+                still_there = backend.active and backend.webhook_uuid == webhook_uuid
             except MissingError:  # deleted since
-                pass
+                still_there = False
+            if still_there:
+                return backend
         backend = self.search([("webhook_uuid", "=", webhook_uuid)], limit=1)
         backend.fetch([*WEBHOOK_FIELDS, *self._kind_field_names(backend.kind)] if backend else [])
         return backend
