@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
 import requests
 
 BENCH = Path(__file__).resolve().parent
@@ -157,33 +156,12 @@ def wait_queue_empty(timeout=600):
         time.sleep(0.5)
 
 
-class OrderWatch:
-    """Counts the confirmed orders of a round over one kept connection. The message side is
-    the only one that polls: a `psql` process every 50 ms (about 30 ms of CPU each) took a
-    quarter of a core from the server it was timing; a query on an open connection costs
-    a fraction of a millisecond."""
-
-    def __init__(self):
-        self.connection = psycopg2.connect(dbname=DB)
-        self.connection.autocommit = True
-
-    def confirmed(self, prefix):
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM sale_order WHERE state = 'sale' AND origin LIKE %s", (f"{prefix}-%",)
-            )
-            return cursor.fetchone()[0]
-
-    def close(self):
-        self.connection.close()
-
-
 def written_back(org, ids):
     """How many of the opportunities carry Odoo's confirmed status in the stand-in org."""
     return sum(org.records["Opportunity"][i].get("Odoo_Status__c") == "confirmed" for i in ids)
 
 
-def run_messages(url, org, watch, n, prefix, timeout=900):
+def run_messages(url, org, n, prefix, timeout=900):
     """Seconds until the N orders are confirmed, and until their status is back in the org.
 
     The overhead is taken on the first: the ORM side writes nothing back. The status
@@ -197,10 +175,11 @@ def run_messages(url, org, watch, n, prefix, timeout=900):
             session.post(url, data=body, headers={"Content-Type": "text/xml"}, timeout=30).status_code == 200
         )
     deadline = started + timeout
-    while watch.confirmed(prefix) < n:
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"only {watch.confirmed(prefix)} of {n} orders confirmed")
-        time.sleep(0.02)
+    # over one kept connection: a `psql` process every 50 ms took a quarter of a core from the
+    # server being timed, on the message side only
+    confirmed_sql = f"SELECT count(*) FROM sale_order WHERE state = 'sale' AND origin LIKE '{prefix}-%'"
+    if not dbtools.wait_for_count(confirmed_sql, n, deadline - time.perf_counter(), db=DB):
+        raise RuntimeError(f"only {dbtools.psql(confirmed_sql, db=DB)} of {n} orders confirmed")
     confirmed = time.perf_counter() - started
     while written_back(org, ids) < n:
         if time.perf_counter() > deadline:
@@ -289,13 +268,12 @@ def main():
         url = server.url + prepare(admin, org)
         one_message, hundred_messages = bench_ingest(url)
         wait_queue_empty()  # the ingest bench's events must not weigh on the order rounds
-        watch = OrderWatch()
-        run_messages(url, org, watch, 10, "W")  # warm-up
+        run_messages(url, org, 10, "W")  # warm-up
         run_direct(10, "V")
         chunk = max(1, args.orders // args.rounds)
         message_s = direct_s = writeback_s = 0.0
         for r in range(args.rounds):
-            confirmed_s, back_s = run_messages(url, org, watch, chunk, f"R{r}")
+            confirmed_s, back_s = run_messages(url, org, chunk, f"R{r}")
             message_s += confirmed_s
             writeback_s += back_s
             direct_s += run_direct(chunk, f"D{r}")
@@ -305,7 +283,6 @@ def main():
                 flush=True,
             )
         orders = chunk * args.rounds
-        watch.close()
     finally:
         org.stop()
         server.stop()
