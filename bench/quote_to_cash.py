@@ -42,6 +42,7 @@ import requests
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
 sys.path.insert(0, str(BENCH))
+import bench_results  # noqa: E402
 from demo_chain import FIXTURES, ORG_ID, SIGNER, QuoteToCash  # noqa: E402
 from demo_salesforce_org import outbound_message  # noqa: E402
 from salesforce_orders import CODES, put_deal  # noqa: E402
@@ -51,7 +52,6 @@ from odoo_client import OdooClient  # noqa: E402
 from toolkit import hmac_sha256, signed_message  # noqa: E402
 
 DB = "integration_bench_q2c"
-RESULTS = BENCH / "results"
 ADDONS = "integration_salesforce,integration_clm,integration_stripe"
 
 
@@ -599,10 +599,7 @@ def main():
         for name, ms in result["cron_ms_per_deal"].items():
             print(f"    {name:50} {ms:8.0f} ms")
         print(f"    {'all busy polls (rows, claims, commits)':50} {result['cron_busy_ms_per_deal']:8.0f} ms")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"quote-to-cash-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"[bench] results in {out}")
+    bench_results.save("quote-to-cash", result)
 
 
 if __name__ == "__main__":

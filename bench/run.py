@@ -34,6 +34,7 @@ import requests
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
+import bench_results  # noqa: E402
 from demo_crm import DemoCrm  # noqa: E402
 
 import dbtools  # noqa: E402
@@ -43,7 +44,6 @@ DB = "integration_bench"
 LOCAL = dbtools.LOCAL
 QUEUE_JOB = LOCAL / "bench" / "addons"
 BENCH_LIBS = LOCAL / "bench" / "libs"
-RESULTS = BENCH / "results"
 SECRET = "bench-secret"
 sys.path.insert(0, str(BENCH))
 from events_sql import insert_events_sql, insert_outbound_sql  # noqa: E402
@@ -402,10 +402,7 @@ def main():
         subprocess.run([sys.executable, str(BENCH / "salesforce_cdc.py")], check=True)
     if "quote_to_cash" in args.benches:
         subprocess.run([sys.executable, str(BENCH / "quote_to_cash.py")], check=True)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"\n[bench] results in {out}")
+    bench_results.save("bench", results)
 
 
 def print_ingest(r):

@@ -16,7 +16,6 @@ Run with the repo's venv python:
 
 import argparse
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import requests
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT / "setup"))
+import bench_results  # noqa: E402
 from demo_salesforce_org import outbound_message  # noqa: E402
 
 import dbtools  # noqa: E402
@@ -38,7 +38,6 @@ ORG_ID = "00DQ0000000EB93MAQ"
 TOPIC = "/data/AccountChangeEvent"
 SCHEMA_ID = "benchAccountSchema0001"
 TOKEN = "bench-token"
-RESULTS = BENCH / "results"
 
 
 def salesforce_lib():
@@ -201,10 +200,7 @@ def main():
         f"of 1 {result['outbound_1_per_message_events_per_s']:.0f} events/s "
         f"(CDC / OM-100 = {result['cdc_vs_outbound_100']:.2f})"
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"salesforce-cdc-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"[bench] results in {out}")
+    bench_results.save("salesforce-cdc", result)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Overhead = message time / direct time - 1 (goal <= 20 %). Run with the repo's ve
   .local/venv/bin/python bench/salesforce_orders.py [--orders 100]"""
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ import requests
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
+import bench_results  # noqa: E402
 from demo_salesforce_org import DemoSalesforceOrg, outbound_message  # noqa: E402
 
 import dbtools  # noqa: E402
@@ -31,7 +31,6 @@ from odoo_client import OdooClient  # noqa: E402
 
 DB = "integration_bench_salesforce"
 ORG_ID = "00DQ0000000EB93MAQ"
-RESULTS = BENCH / "results"
 CODES = ("BENCH-BUNDLE", "BENCH-LAPTOP", "BENCH-SEAT")
 
 
@@ -307,10 +306,7 @@ def main():
         f"overhead {result['overhead'] * 100:.1f} % (goal <= 20 %); statuses back in Salesforce after "
         f"{writeback_s:.1f} s ({writeback_s / message_s - 1:+.1%} over the confirmations)"
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"salesforce-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"[bench] results in {out}")
+    bench_results.save("salesforce", result)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import requests
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "setup"))
+import bench_results  # noqa: E402
+
 import dbtools  # noqa: E402
 from odoo_client import OdooClient  # noqa: E402
 from toolkit import hmac_sha256  # noqa: E402
@@ -33,7 +35,6 @@ from toolkit import hmac_sha256  # noqa: E402
 DB = "integration_bench_shopify"
 SECRET = "bench-shopify-secret"
 FIXTURE = BENCH.parent.parent / "shared" / "fixtures" / "shopify" / "python" / "order.json"
-RESULTS = BENCH / "results"
 FIRST_ORDER_ID = 9_000_000
 
 
@@ -250,10 +251,7 @@ def main():
         f"  direct ORM create + confirm      {result['direct_orders_per_s']:.1f} orders/s ({direct_s:.1f} s)"
     )
     print(f"  overhead                         {result['overhead'] * 100:.1f} % (goal <= 10 %)")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"shopify-orders-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"[bench] results in {out}")
+    bench_results.save("shopify-orders", result)
 
 
 if __name__ == "__main__":
