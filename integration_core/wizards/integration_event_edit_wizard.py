@@ -5,10 +5,9 @@ from ..lib.jsontext import pretty
 
 class IntegrationEventEditWizard(models.TransientModel):
     _name = "integration.event.edit.wizard"
+    _inherit = ["integration.event.fix.mixin"]
     _description = "Edit and Resubmit an Integration Event"
 
-    event_id = fields.Many2one("integration.event", required=True)
-    error_message = fields.Text(related="event_id.error_message")
     payload = fields.Text(required=True)
 
     @api.model

@@ -7,10 +7,9 @@ from odoo.exceptions import UserError
 
 class IntegrationShopifyProductWizard(models.TransientModel):
     _name = "integration.shopify.product.wizard"
+    _inherit = ["integration.event.fix.mixin"]
     _description = "Create or Map the Product of a Shopify Order Line"
 
-    event_id = fields.Many2one("integration.event", required=True)
-    error_message = fields.Text(related="event_id.error_message")
     sku = fields.Char(string="SKU")
     variant_id = fields.Char(string="Shopify Variant")
     line_title = fields.Char(string="Order line")
@@ -22,7 +21,6 @@ class IntegrationShopifyProductWizard(models.TransientModel):
     name = fields.Char(string="Product Name")
     list_price = fields.Float(string="Sales Price", digits="Product Price")
     product_id = fields.Many2one("product.product", check_company=True)
-    company_id = fields.Many2one(related="event_id.company_id")
 
     @api.model
     def default_get(self, fields_list):

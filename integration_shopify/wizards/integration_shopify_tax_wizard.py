@@ -9,11 +9,9 @@ from ..lib.mapping import tax_mapping_key
 
 class IntegrationShopifyTaxWizard(models.TransientModel):
     _name = "integration.shopify.tax.wizard"
+    _inherit = ["integration.event.fix.mixin"]
     _description = "Map a Shopify Tax"
 
-    event_id = fields.Many2one("integration.event", required=True)
-    error_message = fields.Text(related="event_id.error_message")
-    company_id = fields.Many2one(related="event_id.company_id")
     title = fields.Char(string="Shopify Tax")
     rate = fields.Float(string="Rate (%)", digits=(16, 4))
     included = fields.Boolean(string="Included in Price")

@@ -5,10 +5,9 @@ from odoo import api, fields, models
 
 class IntegrationStripeChooseCustomerWizard(models.TransientModel):
     _name = "integration.stripe.choose.customer.wizard"
+    _inherit = ["integration.event.fix.mixin"]
     _description = "Choose the Customer of a Stripe Payment"
 
-    event_id = fields.Many2one("integration.event", required=True)
-    error_message = fields.Text(related="event_id.error_message")
     payer_email = fields.Char(readonly=True, help="The payer's email as Stripe gives it.")
     partner_id = fields.Many2one(
         "res.partner",

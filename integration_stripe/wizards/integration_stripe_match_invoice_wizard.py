@@ -11,10 +11,9 @@ from ..lib.matching import Candidate, rank_invoices
 
 class IntegrationStripeMatchInvoiceWizard(models.TransientModel):
     _name = "integration.stripe.match.invoice.wizard"
+    _inherit = ["integration.event.fix.mixin"]
     _description = "Match a Stripe Payment with an Invoice"
 
-    event_id = fields.Many2one("integration.event", required=True)
-    error_message = fields.Text(related="event_id.error_message")
     amount = fields.Monetary(help="What Stripe received.")
     currency_id = fields.Many2one("res.currency")
     payer_id = fields.Many2one("res.partner")
