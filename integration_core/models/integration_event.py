@@ -125,11 +125,11 @@ class IntegrationEvent(models.Model):
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
         and 50 concurrent copies of one delivery still make one row."""
         now = fields.Datetime.now()
-        self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now, trigger)
+        self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
         row = self.env.cr.fetchone()
         if row:
             if trigger:
-                self._notify_workers_after_commit(now)
+                self._trigger_processing()
             return row[0], True
         self.env.cr.execute(
             SQL(
@@ -140,44 +140,41 @@ class IntegrationEvent(models.Model):
         )
         return self.env.cr.fetchone()[0], False
 
-    def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now, trigger):
-        # With `trigger`, the workers' wake-up rows go in the same statement, only when the row
-        # is new (a round trip less per delivery).
+    def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now):
         # log_exceptions=False: when concurrent copies collide, Odoo would log the statement
         # with its parameters (the whole payload: customer data, card numbers) at ERROR level.
-        insert = SQL(
-            """
-            INSERT INTO integration_event (
-                backend_id, company_id, external_event_id, event_type, entity_key, summary,
-                occurred_at, received_at, order_at, source, payload, headers, correlation_id,
-                state, is_exception, attempts, next_attempt_at,
-                create_uid, write_uid, create_date, write_date)
-            VALUES (%(backend)s, %(company)s, %(ext)s, %(type)s, %(entity)s, %(summary)s,
-                    %(occurred)s, %(now)s, %(order)s, %(source)s, %(payload)s, %(headers)s,
-                    %(corr)s, 'pending', false, 0, %(now)s,
-                    %(uid)s, %(uid)s, %(now)s, %(now)s)
-            ON CONFLICT (backend_id, external_event_id) DO NOTHING
-            RETURNING id
-            """,
-            backend=backend.id,
-            company=backend.company_id.id,
-            ext=envelope.external_event_id,
-            type=envelope.event_type,
-            entity=envelope.entity_key or "",
-            summary=envelope.summary or None,
-            occurred=envelope.occurred_at,
-            order=envelope.occurred_at or now,
-            now=now,
-            source=source,
-            payload=payload_text,
-            headers=json.dumps(headers, sort_keys=True),
-            corr=correlation_id,
-            uid=self.env.uid or 1,
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO integration_event (
+                    backend_id, company_id, external_event_id, event_type, entity_key, summary,
+                    occurred_at, received_at, order_at, source, payload, headers, correlation_id,
+                    state, is_exception, attempts, next_attempt_at,
+                    create_uid, write_uid, create_date, write_date)
+                VALUES (%(backend)s, %(company)s, %(ext)s, %(type)s, %(entity)s, %(summary)s,
+                        %(occurred)s, %(now)s, %(order)s, %(source)s, %(payload)s, %(headers)s,
+                        %(corr)s, 'pending', false, 0, %(now)s,
+                        %(uid)s, %(uid)s, %(now)s, %(now)s)
+                ON CONFLICT (backend_id, external_event_id) DO NOTHING
+                RETURNING id
+                """,
+                backend=backend.id,
+                company=backend.company_id.id,
+                ext=envelope.external_event_id,
+                type=envelope.event_type,
+                entity=envelope.entity_key or "",
+                summary=envelope.summary or None,
+                occurred=envelope.occurred_at,
+                order=envelope.occurred_at or now,
+                now=now,
+                source=source,
+                payload=payload_text,
+                headers=json.dumps(headers, sort_keys=True),
+                corr=correlation_id,
+                uid=self.env.uid or 1,
+            ),
+            log_exceptions=False,
         )
-        if trigger:
-            wake = self._wake_rows_sql(now, only_if=SQL("EXISTS (SELECT FROM stored)"))
-            insert = SQL("WITH stored AS (%s), woken AS (%s) SELECT id FROM stored", insert, wake)
-        self.env.cr.execute(insert, log_exceptions=False)
 
     @api.model
     def _ingest_unreadable(self, backend, delivery, error, headers, correlation_id):

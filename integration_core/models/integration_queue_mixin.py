@@ -125,39 +125,30 @@ class IntegrationQueueMixin(models.AbstractModel):
         """Wake every worker of this queue (see `_set_parallel_workers`) once this transaction
         commits; at a later time when `at` is given.
 
-        Same effect as `ir.cron._trigger()` (a trigger row per worker cron, then a NOTIFY),
-        in one INSERT and through the process's waker connection: ingest stays fast."""
-        at = at or fields.Datetime.now()
-        self.env.cr.execute(self._wake_rows_sql(at))
-        self._notify_workers_after_commit(at)
-
-    @api.model
-    def _wake_rows_sql(self, at, only_if=None):
-        """The INSERT of one `ir.cron.trigger` row per worker cron at `at`; with `only_if` (an
-        SQL condition), only when it holds: the ingest adds it to the event's own INSERT."""
+        Same effect as `ir.cron._trigger()` (a trigger row per worker cron, then a NOTIFY).
+        Now: the process's waker thread makes the rows and the NOTIFY after the commit, one
+        wake-up for every commit of its short window (ingest stays fast). Later: the rows are
+        made in this transaction, and the waker sends the NOTIFY when they are due."""
         now = fields.Datetime.now()
-        return SQL(
-            """
-            INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-            SELECT id, %(at)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(crons)s) AS id
-             WHERE %(only_if)s
-            """,
-            at=at,
-            now=now,
-            uid=self.env.uid or api.SUPERUSER_ID,
-            crons=list(self._worker_cron_ids()),
-            only_if=only_if or SQL("TRUE"),
-        )
-
-    @api.model
-    def _notify_workers_after_commit(self, at):
         dbname = self.env.cr.dbname
-        now = fields.Datetime.now()
-        if at <= now:
-            self.env.cr.postcommit.add(lambda: notify_cron_workers_soon(dbname))
-        else:
-            when = time.time() + (at - now).total_seconds()
-            self.env.cr.postcommit.add(lambda: notify_cron_workers_at(dbname, when))
+        crons = self._worker_cron_ids()
+        if not at or at <= now:
+            self.env.cr.postcommit.add(lambda: notify_cron_workers_soon(dbname, crons))
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                SELECT id, %(at)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(crons)s) AS id
+                """,
+                at=at,
+                now=now,
+                uid=self.env.uid or api.SUPERUSER_ID,
+                crons=list(crons),
+            )
+        )
+        when = time.time() + (at - now).total_seconds()
+        self.env.cr.postcommit.add(lambda: notify_cron_workers_at(dbname, when))
 
     @api.model
     @tools.ormcache()

@@ -73,20 +73,30 @@ def _fire(dbname):
         _logger.info("delayed cron wake-up for %s failed", dbname, exc_info=True)
 
 
-# Wake-ups asked for "now", sent by one thread: every request asked before it sends shares its
-# NOTIFY, which is sent after each of them was asked, so after their commits. Under a burst of
-# deliveries that is one NOTIFY per round trip instead of one per delivery, and none of them
-# waits for it before answering its vendor.
-_soon = set()
+# Wake-ups asked for "now", made by one thread: every request asked before it runs shares its
+# trigger rows and its NOTIFY, which come after each of them was asked, so after their commits.
+# Under a burst of deliveries that is one wake-up per short window instead of one per delivery,
+# and no delivery waits for it before answering its vendor.
+_soon = {}  # database -> ids of the crons to wake there
 _soon_asked = threading.Condition()
 _sender = None
+WINDOW = 0.01  # seconds the sender waits between two wake-ups: the next window's asks gather
+TRIGGER_SQL = """
+    INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+    SELECT id, now() AT TIME ZONE 'UTC', 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM unnest(%s) AS id
+"""
 
 
-def notify_cron_workers_soon(dbname):
-    """NOTIFY from the sender thread as soon as it can (after a commit: see `_soon`)."""
+def notify_cron_workers_soon(dbname, cron_ids=()):
+    """Wake these crons of `dbname` from the sender thread as soon as it can: a due trigger row
+    for each (what makes Odoo run a cron before its next call), then a NOTIFY. Called after a
+    commit, so the rows are made after it: a worker that deletes them (Odoo does at the start
+    of a run) starts its run after the commit and finds what it stored. A process killed
+    between the commit and the wake-up leaves its rows to the cron's next regular call."""
     global _sender
     with _soon_asked:
-        _soon.add(dbname)
+        _soon.setdefault(dbname, set()).update(cron_ids)
         if _sender is None or not _sender.is_alive():
             _sender = threading.Thread(target=_send_soon, name="integration.cron_waker", daemon=True)
             _sender.start()
@@ -98,13 +108,30 @@ def _send_soon():
         with _soon_asked:
             while not _soon:
                 _soon_asked.wait()
-            dbnames = sorted(_soon)
+            asked = sorted(_soon.items())
             _soon.clear()
-        for dbname in dbnames:
+        for dbname, cron_ids in asked:
             try:
+                if cron_ids:
+                    insert_due_triggers(dbname, sorted(cron_ids))
                 notify_cron_workers(dbname)
-            except Exception:  # noqa: BLE001 - the sender must not die; Odoo's poll still finds the trigger
-                _logger.info("cron wake-up for %s failed", dbname, exc_info=True)
+            except Exception:  # noqa: BLE001 - the sender must not die; the cron's next call still runs
+                _logger.warning("cron wake-up for %s failed", dbname, exc_info=True)
+        time.sleep(WINDOW)
+
+
+def insert_due_triggers(dbname, cron_ids):
+    """One due `ir.cron.trigger` row per cron, committed at once, through Odoo's pool (which
+    drops a connection the database closed: the second attempt gets a fresh one)."""
+    for attempt in (1, 2):
+        try:
+            with sql_db.db_connect(dbname).cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '5s'")  # never a sender stuck behind a lock
+                cr.execute(TRIGGER_SQL, [cron_ids])
+            return
+        except psycopg2.OperationalError:
+            if attempt == 2:
+                raise
 
 
 def notify_cron_workers(dbname):

@@ -240,10 +240,13 @@ class TestParallelWorkers(TransactionCase):
         events = self.env["integration.event"]
         events._set_parallel_workers(3)
         self.assertEqual(len(events._worker_cron_ids()), 3)
-        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "in", events._worker_cron_ids())])
-        events._trigger_processing()
-        after = self.env["ir.cron.trigger"].search_count([("cron_id", "in", events._worker_cron_ids())])
-        self.assertEqual(after - triggers, 3, "every worker is woken")
+        with patch.object(queue_mixin, "notify_cron_workers_soon") as soon:
+            events._trigger_processing()
+            self.assertFalse(soon.called, "nothing is woken before the commit")
+            self.env.cr.postcommit.run()
+        [(dbname, crons)] = [call.args for call in soon.call_args_list]
+        self.assertEqual((dbname, crons), (self.env.cr.dbname, events._worker_cron_ids()), "every worker")
+        self.assertEqual(len(crons), 3)
         events._set_parallel_workers(1)
         self.assertEqual(
             events._worker_cron_ids(), (self.env.ref("integration_core.cron_process_events").id,)
@@ -286,6 +289,45 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
         self.assertTrue(sent and sent[-1][1] >= last_asked, "a NOTIFY follows the last request")
         self.assertLess(len(sent), 10, "50 requests in a burst share their NOTIFYs")
         self.assertEqual({dbname for dbname, _at in sent}, {"db_a"})
+
+    def test_wake_ups_of_one_window_make_one_trigger_row_per_cron_after_the_commits(self):
+        crons = self.env["integration.event"]._worker_cron_ids()
+        made = []
+
+        def insert(dbname, cron_ids):
+            time.sleep(0.02)  # a round trip to PostgreSQL
+            made.append((dbname, tuple(cron_ids), time.monotonic()))
+
+        with (
+            patch.object(cron_waker, "insert_due_triggers", side_effect=insert),
+            patch.object(cron_waker, "notify_cron_workers"),
+        ):
+            for _index in range(50):
+                cron_waker.notify_cron_workers_soon("db_a", crons)
+            last_asked = time.monotonic()
+            deadline = time.monotonic() + 5
+            while (not made or made[-1][2] < last_asked) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.1)
+        self.assertTrue(made and made[-1][2] >= last_asked, "the rows follow the last request")
+        self.assertLess(len(made), 10, "50 requests in a burst share their trigger rows")
+        self.assertEqual({(dbname, ids) for dbname, ids, _at in made}, {("db_a", tuple(sorted(crons)))})
+
+    def test_the_waker_commits_a_due_trigger_row_per_cron(self):
+        crons = list(self.env["integration.event"]._worker_cron_ids())
+        dbname = self.env.cr.dbname
+        with sql_db.db_connect(dbname).cursor() as other:
+            other.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
+            [before] = other.fetchone()
+        cron_waker.insert_due_triggers(dbname, crons)
+        with sql_db.db_connect(dbname).cursor() as other:
+            other.execute(
+                "DELETE FROM ir_cron_trigger WHERE id > %s AND cron_id = ANY(%s)"
+                " RETURNING cron_id, call_at <= now() AT TIME ZONE 'UTC'",
+                [before, crons],
+            )
+            made = sorted(other.fetchall())
+        self.assertEqual(made, [(cron, True) for cron in sorted(crons)], "committed, and due now")
 
     def test_a_retry_is_due_at_whole_seconds_so_its_wake_up_finds_it(self):
         # Issue 19: a due time with microseconds was later than Odoo's now() at the wake-up.
