@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import requests
 from markupsafe import Markup
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, mute_logger, ormcache
 
 from ..const import BACKEND_STATES, DEFAULTS, REFUSING_STATES, SETTINGS_PREFIX
@@ -185,18 +185,35 @@ class IntegrationBackend(models.Model):
         known = self._webhook_key_hint(webhook_uuid)
         if known:
             backend_id, kind = known
-            backend = self.browse(backend_id)
-            names = ["webhook_uuid", "active", *WEBHOOK_FIELDS, *self._kind_field_names(kind)]
-            backend.fetch(names)
-            try:
-                still_there = backend.active and backend.webhook_uuid == webhook_uuid
-            except MissingError:  # deleted since
-                still_there = False
-            if still_there:
+            names = self._webhook_columns(kind)
+            self.flush_model(["webhook_uuid", "active", *names])  # what this transaction changed
+            self.env.cr.execute(
+                SQL(
+                    "SELECT %s FROM integration_backend WHERE id = %s AND webhook_uuid = %s AND active",
+                    SQL(", ").join(SQL.identifier(name) for name in names),
+                    backend_id,
+                    webhook_uuid,
+                )
+            )
+            row = self.env.cr.fetchone()
+            if row:
+                # Plain SQL into the record's cache: half the time of `fetch`, whose domain,
+                # access and per-field query building a delivery paid on every request.
+                backend = self.browse(backend_id)
+                backend._update_cache(dict(zip(names, row, strict=True)), validate=False)
                 return backend
         backend = self.search([("webhook_uuid", "=", webhook_uuid)], limit=1)
         backend.fetch([*WEBHOOK_FIELDS, *self._kind_field_names(backend.kind)] if backend else [])
         return backend
+
+    @api.model
+    @ormcache("kind")
+    def _webhook_columns(self, kind):
+        return tuple(
+            name
+            for name in (*WEBHOOK_FIELDS, *self._kind_field_names(kind))
+            if self._fields[name].column_type
+        )
 
     @api.model
     @ormcache("webhook_uuid")
