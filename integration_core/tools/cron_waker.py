@@ -80,7 +80,7 @@ def _fire(dbname):
 _soon = {}  # database -> ids of the crons to wake there
 _soon_asked = threading.Condition()
 _sender = None
-WINDOW = 0.01  # seconds the sender waits between two wake-ups: the next window's asks gather
+WINDOW = 0.05  # seconds between two wake-ups: every commit of a window shares one
 TRIGGER_SQL = """
     INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
     SELECT id, now() AT TIME ZONE 'UTC', 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
