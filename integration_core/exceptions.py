@@ -66,3 +66,8 @@ class SignatureError(IntegrationError):
 
 class SourceNotAllowed(SignatureError):
     """The delivery comes from an address the backend does not accept (403)."""
+
+
+class BackendChanged(Exception):
+    """Not an event failure: the backend a delivery was checked against (as this process
+    remembered it) has changed since; the webhook reads it again and checks once more."""

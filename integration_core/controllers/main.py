@@ -4,6 +4,7 @@ store, acknowledge. No business logic here."""
 import json
 import logging
 import time
+from collections import namedtuple
 
 import psycopg2
 import psycopg2.errors
@@ -11,13 +12,16 @@ from odoo import http
 from odoo.http import request
 
 from ..const import HEADERS_KEPT, RETRY_AFTER_SECONDS
-from ..exceptions import SignatureError, SourceNotAllowed
+from ..exceptions import BackendChanged, SignatureError, SourceNotAllowed
 from ..lib.delivery import FORM_TYPES, Delivery
 from ..lib.masking import mask_headers
 from ..lib.prometheus import render as render_prometheus
 from ..tools import cron_watchdog
 
 _logger = logging.getLogger(__name__)
+# Why a delivery is not taken: the HTTP status, the reason (audit line and answer), and when
+# the vendor should try again (seconds, for a 503).
+Refusal = namedtuple("Refusal", "status reason retry_after", defaults=(None,))
 
 
 class IntegrationWebhookController(http.Controller):
@@ -53,27 +57,44 @@ class IntegrationWebhookController(http.Controller):
             )
             return self._answer(503, "database unavailable", retry_after=RETRY_AFTER_SECONDS)
 
-    def _receive(self, webhook_uuid, started):
+    def _receive(self, webhook_uuid, started, remembered=True):
         env = request.env(user=1)  # superuser: the signature check is the only trust
+        backends = env["integration.backend"]
+        if remembered:  # no query: the INSERT checks that the row is still the one remembered
+            backend, version = backends._for_webhook_remembered(webhook_uuid)
+        else:
+            backend, version = backends._for_webhook(webhook_uuid), None
+        checked = self._check(backend)
+        try:
+            if not isinstance(checked, Refusal):
+                return self._store(env, backend, checked, version)
+            if not version:
+                return self._refuse(env, backend, checked, started)
+        except BackendChanged:
+            pass
+        # Checked against what this process remembered of the backend, which has changed
+        # since (or may have: nothing is refused on remembered settings): read it again.
+        env.cr.rollback()  # also empties the cache the remembered row was put in
+        return self._receive(webhook_uuid, started, remembered=False)
+
+    def _check(self, backend):
+        """The delivery, or the Refusal of it: the backend takes deliveries, the body's size and
+        type, the connector's signature check."""
         httpreq = request.httprequest
-        backend = env["integration.backend"]._for_webhook(webhook_uuid)  # one query
         if not backend:
-            return self._refuse(env, None, 404, "unknown webhook key", started)
+            return Refusal(404, "unknown webhook key")
         if not backend._accepts_deliveries():
-            return self._refuse(
-                env, backend, 503, f"backend is {backend.state}", started, retry_after=RETRY_AFTER_SECONDS
-            )
+            return Refusal(503, f"backend is {backend.state}", RETRY_AFTER_SECONDS)
         length = httpreq.content_length
         if length is not None and length > backend.max_body_bytes:
-            return self._refuse(env, backend, 413, f"body of {length} bytes over the limit", started)
+            return Refusal(413, f"body of {length} bytes over the limit")
         body = self._read_body(httpreq, backend.max_body_bytes)
         if len(body) > backend.max_body_bytes:
-            return self._refuse(env, backend, 413, "body over the limit", started)
+            return Refusal(413, "body over the limit")
         if httpreq.mimetype not in backend._webhook_content_types():
-            return self._refuse(env, backend, 415, f"content type {httpreq.mimetype!r} not accepted", started)
-        headers = httpreq.headers
+            return Refusal(415, f"content type {httpreq.mimetype!r} not accepted")
         delivery = Delivery(
-            headers=headers,
+            headers=httpreq.headers,
             body=body,
             query=httpreq.args.to_dict(),
             remote_addr=httpreq.remote_addr or "",
@@ -83,15 +104,19 @@ class IntegrationWebhookController(http.Controller):
         try:
             backend._webhook_verify(delivery)
         except SourceNotAllowed as exc:
-            return self._refuse(env, backend, 403, f"sender refused: {exc}", started)
+            return Refusal(403, f"sender refused: {exc}")
         except SignatureError as exc:
-            return self._refuse(env, backend, 401, f"signature refused: {exc}", started)
+            return Refusal(401, f"signature refused: {exc}")
         except psycopg2.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - a body the check cannot even read is not signed
-            return self._refuse(env, backend, 400, f"signature not checkable: {type(exc).__name__}", started)
+            return Refusal(400, f"signature not checkable: {type(exc).__name__}")
+        return delivery
 
+    def _store(self, env, backend, delivery, version):
+        """Store the checked delivery's events (or the delivery as unreadable), commit, answer."""
         events = env["integration.event"]
+        headers = delivery.headers
         request_id = headers.get(backend.request_id_header) if backend.request_id_header else None
         correlation_id = events._new_correlation_id(request_id)
         kept_headers = mask_headers(dict(list(headers.items())[:HEADERS_KEPT]))
@@ -102,18 +127,24 @@ class IntegrationWebhookController(http.Controller):
         except psycopg2.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - signed, so kept whatever went wrong reading it
-            return self._store_unreadable(env, backend, delivery, exc, kept_headers, correlation_id)
+            return self._store_unreadable(env, backend, delivery, exc, kept_headers, correlation_id, version)
         new_count = 0
-        for envelope in envelopes:  # the workers are woken by the first new row's INSERT
+        for envelope in envelopes:  # the workers are woken by the first new row's commit
             _event_id, is_new = events._ingest(
-                backend, envelope, envelope.payload, kept_headers, correlation_id, trigger=not new_count
+                backend,
+                envelope,
+                envelope.payload,
+                kept_headers,
+                correlation_id,
+                trigger=not new_count,
+                backend_version=version,
             )
             new_count += is_new
         text, content_type = backend._webhook_response(new_count, len(envelopes) - new_count)
         env.cr.commit()  # stored before acknowledged
         return request.make_response(text, headers=[("Content-Type", content_type)], status=200)
 
-    def _store_unreadable(self, env, backend, delivery, error, kept_headers, correlation_id):
+    def _store_unreadable(self, env, backend, delivery, error, kept_headers, correlation_id, version):
         """Signed, but not what the connector can read (deep JSON, UTF-16 text, a date out of
         range, a missing id...): stored as a failed event with the reason, and acknowledged as
         the vendor expects, never a 4xx/5xx the vendor would retry for days (docs/connectors.md)."""
@@ -125,7 +156,7 @@ class IntegrationWebhookController(http.Controller):
             type(error).__name__,
         )
         _event_id, is_new = env["integration.event"]._ingest_unreadable(
-            backend, delivery, error, kept_headers, correlation_id
+            backend, delivery, error, kept_headers, correlation_id, backend_version=version
         )
         env.cr.commit()  # stored before acknowledged
         text, content_type = backend._webhook_response(int(is_new), int(not is_new))
@@ -168,18 +199,18 @@ class IntegrationWebhookController(http.Controller):
         text = render_prometheus(request.env["integration.backend"]._prometheus_metrics())
         return request.make_response(text, headers=[("Content-Type", "text/plain; version=0.0.4")])
 
-    def _refuse(self, env, backend, status, reason, started, retry_after=None):
+    def _refuse(self, env, backend, refusal, started):
         env.cr.rollback()
         env["integration.audit"]._log(
             "refused",
-            reason,
+            refusal.reason,
             backend_id=backend.id if backend else False,
-            status_code=status,
+            status_code=refusal.status,
             duration_ms=int((time.monotonic() - started) * 1000),
             remote_addr=request.httprequest.remote_addr,
         )
         env.cr.commit()
-        return self._answer(status, reason, retry_after=retry_after)
+        return self._answer(refusal.status, refusal.reason, retry_after=refusal.retry_after)
 
     def _answer(self, status, reason, retry_after=None):
         headers = [("Content-Type", "application/json")]

@@ -20,7 +20,7 @@ from ..const import (
     EVENT_SOURCES,
     EVENT_STATES,
 )
-from ..exceptions import PayloadError
+from ..exceptions import BackendChanged, PayloadError
 from ..lib.delivery import FORM_TYPES, Delivery, storable_text, unreadable_reason
 from ..lib.envelope import Envelope
 from ..lib.jsontext import pretty
@@ -30,13 +30,18 @@ _logger = logging.getLogger(__name__)
 UNREADABLE = "unreadable delivery"
 # The ingest's one statement (see `_ingest`). No user sends a delivery, so it has no creator:
 # that also spares two foreign-key checks per delivery, which PostgreSQL plans again on every
-# request because Odoo resets each connection it takes from its pool (DISCARD ALL).
+# request because Odoo resets each connection it takes from its pool (DISCARD ALL). With a
+# backend row version (ctid, xmin), the row is stored only if the backend is still that
+# version: a delivery checked against what the process remembered of it.
 INSERT_EVENT = """
     INSERT INTO integration_event (
         backend_id, company_id, external_event_id, event_type, entity_key, summary,
         occurred_at, received_at, order_at, source, payload, headers, correlation_id,
         state, is_exception, attempts, next_attempt_at, create_date, write_date)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', false, 0, %s, %s, %s)
+    SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', false, 0, %s, %s, %s
+     WHERE %s::text IS NULL OR EXISTS (
+           SELECT FROM integration_backend
+            WHERE id = %s AND ctid = %s::tid AND xmin = %s::xid AND active)
     ON CONFLICT (backend_id, external_event_id) DO NOTHING
     RETURNING id
 """
@@ -130,29 +135,24 @@ class IntegrationEvent(models.Model):
     # ------------------------------------------------------------------ ingest
     @api.model
     def _ingest(
-        self, backend, envelope, payload_text, headers, correlation_id, source="webhook", trigger=True
+        self,
+        backend,
+        envelope,
+        payload_text,
+        headers,
+        correlation_id,
+        source="webhook",
+        trigger=True,
+        backend_version=None,
     ):
         """Store one delivery unless its (backend, event id) is known. Returns (id, is_new).
 
         Plain SQL: one statement, no ORM read-back, so that the vendor gets its answer fast
-        and 50 concurrent copies of one delivery still make one row."""
+        and 50 concurrent copies of one delivery still make one row. With `backend_version`
+        (see `integration.backend._for_webhook_remembered`): raises BackendChanged, storing
+        nothing, when the backend row is no longer that version."""
         now = fields.Datetime.now()
-        self._insert_event(backend, envelope, payload_text, headers, correlation_id, source, now)
-        row = self.env.cr.fetchone()
-        if row:
-            if trigger:
-                self._trigger_processing()
-            return row[0], True
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
-                backend.id,
-                envelope.external_event_id,
-            )
-        )
-        return self.env.cr.fetchone()[0], False
-
-    def _insert_event(self, backend, envelope, payload_text, headers, correlation_id, source, now):
+        ctid, xmin = backend_version or (None, None)
         # log_exceptions=False: when concurrent copies collide, Odoo would log the statement
         # with its parameters (the whole payload: customer data, card numbers) at ERROR level.
         self.env.cr.execute(
@@ -174,12 +174,44 @@ class IntegrationEvent(models.Model):
                 now,
                 now,
                 now,
+                ctid,
+                backend.id,
+                ctid,
+                xmin,
             ),
             log_exceptions=False,
         )
+        row = self.env.cr.fetchone()
+        if row:
+            if trigger:
+                self._trigger_processing()
+            return row[0], True
+        if backend_version and not self._backend_is_version(backend, backend_version):
+            raise BackendChanged()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM integration_event WHERE backend_id = %s AND external_event_id = %s",
+                backend.id,
+                envelope.external_event_id,
+            )
+        )
+        return self.env.cr.fetchone()[0], False
+
+    def _backend_is_version(self, backend, version):
+        ctid, xmin = version
+        self.env.cr.execute(
+            SQL(
+                "SELECT FROM integration_backend"
+                " WHERE id = %s AND ctid = %s::tid AND xmin = %s::xid AND active",
+                backend.id,
+                ctid,
+                xmin,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
-    def _ingest_unreadable(self, backend, delivery, error, headers, correlation_id):
+    def _ingest_unreadable(self, backend, delivery, error, headers, correlation_id, backend_version=None):
         """Store a signed delivery the connector could not read as one failed event, with the
         reason in words and the body as received (text a text column can hold): nothing is
         lost, a person sees it in Exceptions, and the vendor gets its acknowledgement instead
@@ -195,7 +227,9 @@ class IntegrationEvent(models.Model):
             summary=summary[:255],
             payload=text,
         )
-        event_id, is_new = self._ingest(backend, envelope, text, headers, correlation_id, trigger=False)
+        event_id, is_new = self._ingest(
+            backend, envelope, text, headers, correlation_id, trigger=False, backend_version=backend_version
+        )
         if is_new:
             self.browse(event_id)._fail("payload", self._unreadable_message(kind, unreadable_reason(error)))
         return event_id, is_new

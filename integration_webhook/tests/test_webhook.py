@@ -2,6 +2,8 @@
 
 import json
 
+from odoo.addons.integration_core.exceptions import BackendChanged
+from odoo.addons.integration_core.lib.envelope import Envelope
 from odoo.tests import HttpCase, tagged
 
 from .common import IntegrationCaseMixin, contact_event, now, signed_headers
@@ -235,6 +237,52 @@ class TestWebhook(IntegrationCaseMixin, HttpCase):
         self.env.invalidate_all()
         with self.assertQueryCount(1):
             backends._for_webhook(key)
+
+    def test_a_delivery_checked_against_a_remembered_backend_is_stored_only_if_it_is_unchanged(self):
+        def post(event_id, secret="test-webhook-secret"):
+            body = json.dumps(contact_event(event_id, "C-mem")).encode()
+            return self._post(body, signed_headers(body, secret=secret, timestamp=now())).status_code
+
+        self.assertEqual(post("evt_mem1"), 200)  # this process now remembers the backend
+        self.backend.action_pause()
+        self.env.flush_all()
+        self.assertEqual(post("evt_mem2"), 503, "never stored on a remembered 'active'")
+        self.backend.action_activate()
+        self.env.flush_all()
+        self.assertEqual(post("evt_mem3"), 200, "nor refused on a remembered 'paused'")
+        self.backend.write({"webhook_secret": "rotated", "webhook_secret_previous": False})
+        self.env.flush_all()
+        # The remembered secret accepts the old signature; the INSERT finds the backend
+        # changed, and the backend read again refuses it.
+        self.assertEqual(post("evt_mem4"), 401)
+        self.assertEqual(post("evt_mem5", secret="rotated"), 200)
+        self.assertEqual(
+            sorted(self._events().mapped("external_event_id")), ["evt_mem1", "evt_mem3", "evt_mem5"]
+        )
+
+    def test_a_remembered_backend_costs_no_query_and_a_changed_one_stores_nothing(self):
+        backends = self.env["integration.backend"]
+        events = self.env["integration.event"]
+        backend = self._make_backend(name="Remembered")
+        key, secret = backend.webhook_uuid, backend.webhook_secret
+        backends._for_webhook(key)  # a delivery read it: remembered
+        self.env.invalidate_all()
+        with self.assertQueryCount(0):
+            found, version = backends._for_webhook_remembered(key)
+            self.assertEqual((found, found.webhook_secret), (backend, secret))
+        self.assertTrue(version)
+        envelope = Envelope(external_event_id="evt_version", event_type="contact.updated", payload="{}")
+        backend.name = "Renamed since"
+        self.env.flush_all()
+        with self.assertRaises(BackendChanged):
+            events._ingest(backend, envelope, "{}", {}, "corr", backend_version=version)
+        self.assertFalse(events.search([("external_event_id", "=", "evt_version")]))
+        self.assertEqual(backends._for_webhook_remembered(key)[1], version, "until a delivery reads it again")
+        backends._for_webhook(key)
+        current = backends._for_webhook_remembered(key)[1]
+        self.assertNotEqual(current, version)
+        _event_id, is_new = events._ingest(backend, envelope, "{}", {}, "corr", backend_version=current)
+        self.assertTrue(is_new)
 
     def test_a_remembered_kind_is_only_a_hint(self):
         backends = self.env["integration.backend"]
