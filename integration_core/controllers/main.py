@@ -1,6 +1,7 @@
 """Webhook route: resolve the backend, check limits, let the connector verify and parse,
 store, acknowledge. No business logic here."""
 
+import contextlib
 import json
 import logging
 import time
@@ -65,13 +66,11 @@ class IntegrationWebhookController(http.Controller):
         else:
             backend, version = backends._for_webhook(webhook_uuid), None
         checked = self._check(backend)
-        try:
-            if not isinstance(checked, Refusal):
+        if not isinstance(checked, Refusal):
+            with contextlib.suppress(BackendChanged):
                 return self._store(env, backend, checked, version)
-            if not version:
-                return self._refuse(env, backend, checked, started)
-        except BackendChanged:
-            pass
+        elif not version:
+            return self._refuse(env, backend, checked, started)
         # Checked against what this process remembered of the backend, which has changed
         # since (or may have: nothing is refused on remembered settings): read it again.
         env.cr.rollback()  # also empties the cache the remembered row was put in
