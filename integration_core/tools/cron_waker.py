@@ -120,16 +120,27 @@ def _send_soon():
         time.sleep(WINDOW)
 
 
+_trigger_connections = {}  # database -> the sender's own autocommit connection to it
+
+
 def insert_due_triggers(dbname, cron_ids):
-    """One due `ir.cron.trigger` row per cron, committed at once, through Odoo's pool (which
-    drops a connection the database closed: the second attempt gets a fresh one)."""
+    """One due `ir.cron.trigger` row per cron, committed at once, on a connection of the
+    sender's own: not one of Odoo's pool, whose lock, and the reset of every connection it
+    lends, every request shares. A connection the database closed is replaced once."""
     for attempt in (1, 2):
+        connection = _trigger_connections.get(dbname)
         try:
-            with sql_db.db_connect(dbname).cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = '5s'")  # never a sender stuck behind a lock
+            if connection is None or connection.closed:
+                _name, params = sql_db.connection_info_for(dbname)
+                connection = _trigger_connections[dbname] = psycopg2.connect(**params)
+                connection.autocommit = True
+                with connection.cursor() as cr:
+                    cr.execute("SET lock_timeout = '5s'")  # never a sender stuck behind a lock
+            with connection.cursor() as cr:
                 cr.execute(TRIGGER_SQL, [cron_ids])
             return
         except psycopg2.OperationalError:
+            _trigger_connections.pop(dbname, None)
             if attempt == 2:
                 raise
 

@@ -320,6 +320,7 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
             other.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
             [before] = other.fetchone()
         cron_waker.insert_due_triggers(dbname, crons)
+        self.addCleanup(lambda: cron_waker._trigger_connections.pop(dbname).close())
         with sql_db.db_connect(dbname).cursor() as other:
             other.execute(
                 "DELETE FROM ir_cron_trigger WHERE id > %s AND cron_id = ANY(%s)"
