@@ -4,7 +4,11 @@ Odoo's `ir.cron._trigger()` wakes the workers with a NOTIFY sent through a brand
 connection to the `postgres` database (Odoo never pools those), about 3 ms per call: more
 than storing a webhook delivery. The workers LISTEN there, so the NOTIFY has to go there.
 This keeps one autocommit connection per process for it and falls back to Odoo's way
-when that connection fails."""
+when that connection fails.
+
+A wake-up asked for now also makes the crons' trigger rows, after the commit that asked for
+it, one per short window (see `notify_cron_workers_soon`): they are not written by every
+webhook delivery's transaction."""
 
 import heapq
 import logging
