@@ -210,7 +210,9 @@ class IntegrationBackend(models.Model):
             )
             row = self.env.cr.fetchone()
             if row:
-                _remember(self.env.cr.dbname, webhook_uuid, (backend_id, names, row))
+                _remember(
+                    self.env.cr.dbname, webhook_uuid, (self.pool.registry_sequence, backend_id, names, row)
+                )
                 return self._cached_row(backend_id, names, row[2:])
         backend = self.search([("webhook_uuid", "=", webhook_uuid)], limit=1)
         backend.fetch([*WEBHOOK_FIELDS, *self._kind_field_names(backend.kind)] if backend else [])
@@ -227,9 +229,9 @@ class IntegrationBackend(models.Model):
         The version is PostgreSQL's own: every UPDATE writes a new row version at a new
         place (ctid) stamped with its transaction (xmin); the pair names one version."""
         remembered = _remembered.get((self.env.cr.dbname, webhook_uuid))
-        if not remembered:
+        if not remembered or remembered[0] != self.pool.registry_sequence:  # modules changed since
             return self._for_webhook(webhook_uuid), None
-        backend_id, names, row = remembered
+        _registry, backend_id, names, row = remembered
         return self._cached_row(backend_id, names, row[2:]), row[:2]
 
     def _cached_row(self, backend_id, names, values):
