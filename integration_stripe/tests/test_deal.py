@@ -2,6 +2,7 @@
 carries it in its metadata (on the link and on the payment intent it makes), and the
 payment Stripe reports back joins the deal by it."""
 
+from datetime import UTC
 from urllib.parse import parse_qs
 
 from odoo.tests import HttpCase, tagged
@@ -38,7 +39,10 @@ class TestStripeDeal(StripeCaseMixin, HttpCase):
             latest_charge="ch_deal_1",
             metadata={"odoo_invoice": invoice.name, "odoo_deal": self.deal.name},
         )
-        paid = self._deliver(event(intent, "payment_intent.succeeded", "evt_deal_paid"))
+        # Paid a minute after the link was sent: Stripe's `created` has whole seconds, and the
+        # link's time is this test transaction's start, which can be in the same second.
+        sent_at = int(message.create_date.replace(tzinfo=UTC).timestamp())
+        paid = self._deliver(event(intent, "payment_intent.succeeded", "evt_deal_paid", created=sent_at + 60))
         self.assertEqual(paid.state, "done", paid.error_message)
         self.assertEqual(paid.deal_id, self.deal)
         self.assertEqual(invoice.payment_state in ("paid", "in_payment"), True, invoice.payment_state)
