@@ -3,8 +3,7 @@
 Odoo's `ir.cron._trigger()` wakes the workers with a NOTIFY sent through a brand-new
 connection to the `postgres` database (Odoo never pools those), about 3 ms per call: more
 than storing a webhook delivery. The workers LISTEN there, so the NOTIFY has to go there.
-This keeps one autocommit connection per process for it and falls back to Odoo's way
-when that connection fails.
+This keeps one autocommit connection per process and database for it (`_execute`).
 
 A wake-up asked for now also makes the crons' trigger rows, after the commit that asked for
 it, one per short window (see `notify_cron_workers_soon`): they are not written by every
@@ -21,7 +20,6 @@ from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
 _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-_connection = None
 # Odoo's cron workers look at future triggers only when they wake up (at least every 60 s):
 # a retry due in 5 s would wait up to a minute. Per database: every wake-up time asked for
 # (a heap) and one timer for the earliest; when it fires, the next one is armed.
@@ -124,44 +122,38 @@ def _send_soon():
         time.sleep(WINDOW)
 
 
-_trigger_connections = {}  # database -> the sender's own autocommit connection to it
-
-
 def insert_due_triggers(dbname, cron_ids):
-    """One due `ir.cron.trigger` row per cron, committed at once, on a connection of the
-    sender's own: not one of Odoo's pool, whose lock, and the reset of every connection it
-    lends, every request shares. A connection the database closed is replaced once."""
-    for attempt in (1, 2):
-        connection = _trigger_connections.get(dbname)
-        try:
-            if connection is None or connection.closed:
-                _name, params = sql_db.connection_info_for(dbname)
-                connection = _trigger_connections[dbname] = psycopg2.connect(**params)
-                connection.autocommit = True
-                with connection.cursor() as cr:
-                    cr.execute("SET lock_timeout = '5s'")  # never a sender stuck behind a lock
-            with connection.cursor() as cr:
-                cr.execute(TRIGGER_SQL, [cron_ids])
-            return
-        except psycopg2.OperationalError:
-            _trigger_connections.pop(dbname, None)
-            if attempt == 2:
-                raise
+    """One due `ir.cron.trigger` row per cron, committed at once."""
+    _execute(dbname, TRIGGER_SQL, [cron_ids])
 
 
 def notify_cron_workers(dbname):
-    global _connection
+    _execute("postgres", f"SELECT {ODOO_NOTIFY_FUNCTION}('cron_trigger', %s)", [dbname])
+
+
+_connections = {}  # database -> this process's own autocommit connection to it
+
+
+def _execute(dbname, query, params):
+    """One statement on this process's own autocommit connection to `dbname`: not one of
+    Odoo's pool, whose lock, and the reset of every connection it lends, every request shares
+    (and Odoo opens a new connection for each NOTIFY). A connection the database closed is
+    replaced once."""
     with _lock:
-        try:
-            if _connection is None or _connection.closed:
-                _name, params = sql_db.connection_info_for("postgres")
-                _connection = psycopg2.connect(**params)
-                _connection.autocommit = True
-            with _connection.cursor() as cr:
-                cr.execute(f"SELECT {ODOO_NOTIFY_FUNCTION}('cron_trigger', %s)", [dbname])
-            return
-        except psycopg2.Error as exc:
-            _logger.info("cron waker connection lost (%s); using a fresh connection", exc)
-            _connection = None
-    with sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute(f"SELECT {ODOO_NOTIFY_FUNCTION}('cron_trigger', %s)", [dbname])
+        for attempt in (1, 2):
+            connection = _connections.get(dbname)
+            try:
+                if connection is None or connection.closed:
+                    _name, dsn = sql_db.connection_info_for(dbname)
+                    connection = _connections[dbname] = psycopg2.connect(**dsn)
+                    connection.autocommit = True
+                    with connection.cursor() as cr:
+                        cr.execute("SET lock_timeout = '5s'")  # never a waker stuck behind a lock
+                with connection.cursor() as cr:
+                    cr.execute(query, params)
+                return
+            except psycopg2.OperationalError as exc:
+                _connections.pop(dbname, None)
+                if attempt == 2:
+                    raise
+                _logger.info("cron waker connection to %s lost (%s); using a fresh one", dbname, exc)
