@@ -28,20 +28,22 @@ from ..lib.jsontext import pretty
 _logger = logging.getLogger(__name__)
 # The type of the event a signed delivery the connector could not read is stored as.
 UNREADABLE = "unreadable delivery"
+# The backend row is still the version the delivery was checked against (ctid, xmin).
+BACKEND_IS_VERSION = (
+    "SELECT FROM integration_backend WHERE id = %s AND ctid = %s::tid AND xmin = %s::xid AND active"
+)
 # The ingest's one statement (see `_ingest`). No user sends a delivery, so it has no creator:
 # that also spares two foreign-key checks per delivery, which PostgreSQL plans again on every
 # request because Odoo resets each connection it takes from its pool (DISCARD ALL). With a
 # backend row version (ctid, xmin), the row is stored only if the backend is still that
 # version: a delivery checked against what the process remembered of it.
-INSERT_EVENT = """
+INSERT_EVENT = f"""
     INSERT INTO integration_event (
         backend_id, company_id, external_event_id, event_type, entity_key, summary,
         occurred_at, received_at, order_at, source, payload, headers, correlation_id,
         state, is_exception, attempts, next_attempt_at, create_date, write_date)
     SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', false, 0, %s, %s, %s
-     WHERE %s::text IS NULL OR EXISTS (
-           SELECT FROM integration_backend
-            WHERE id = %s AND ctid = %s::tid AND xmin = %s::xid AND active)
+     WHERE %s::text IS NULL OR EXISTS ({BACKEND_IS_VERSION})
     ON CONFLICT (backend_id, external_event_id) DO NOTHING
     RETURNING id
 """
@@ -199,15 +201,7 @@ class IntegrationEvent(models.Model):
 
     def _backend_is_version(self, backend, version):
         ctid, xmin = version
-        self.env.cr.execute(
-            SQL(
-                "SELECT FROM integration_backend"
-                " WHERE id = %s AND ctid = %s::tid AND xmin = %s::xid AND active",
-                backend.id,
-                ctid,
-                xmin,
-            )
-        )
+        self.env.cr.execute(BACKEND_IS_VERSION, (backend.id, ctid, xmin))
         return bool(self.env.cr.fetchone())
 
     @api.model

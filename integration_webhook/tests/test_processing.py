@@ -4,6 +4,7 @@ import json
 import random
 import time
 from datetime import timedelta
+from functools import partial
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -258,6 +259,19 @@ class TestParallelWorkers(TransactionCase):
 class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
     """A retry due in a few seconds wakes the cron workers then, not at their next minute."""
 
+    @staticmethod
+    def _ask_50_times_and_wait(ask, done):
+        """Ask for 50 wake-ups at once; wait until `done` (its items end with the monotonic time
+        they were made) has one made after the last ask. Returns when the last was asked."""
+        for _index in range(50):
+            ask()
+        last_asked = time.monotonic()
+        deadline = time.monotonic() + 5
+        while (not done or done[-1][-1] < last_asked) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        return last_asked
+
     def test_every_wake_up_fires_in_time_order_and_far_ones_are_left_to_odoo(self):
         # Issue 19: the waker used to keep only its earliest timer and drop the later ones.
         fired = []
@@ -279,13 +293,9 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
             sent.append((dbname, time.monotonic()))
 
         with patch.object(cron_waker, "notify_cron_workers", side_effect=slow_notify):
-            for _index in range(50):
-                cron_waker.notify_cron_workers_soon("db_a")
-            last_asked = time.monotonic()
-            deadline = time.monotonic() + 5
-            while (not sent or sent[-1][1] < last_asked) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            time.sleep(0.1)
+            last_asked = self._ask_50_times_and_wait(
+                lambda: cron_waker.notify_cron_workers_soon("db_a"), sent
+            )
         self.assertTrue(sent and sent[-1][1] >= last_asked, "a NOTIFY follows the last request")
         self.assertLess(len(sent), 10, "50 requests in a burst share their NOTIFYs")
         self.assertEqual({dbname for dbname, _at in sent}, {"db_a"})
@@ -302,13 +312,8 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
             patch.object(cron_waker, "insert_due_triggers", side_effect=insert),
             patch.object(cron_waker, "notify_cron_workers"),
         ):
-            for _index in range(50):
-                cron_waker.notify_cron_workers_soon("db_a", crons)
-            last_asked = time.monotonic()
-            deadline = time.monotonic() + 5
-            while (not made or made[-1][2] < last_asked) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            time.sleep(0.1)
+            ask = partial(cron_waker.notify_cron_workers_soon, "db_a", crons)
+            last_asked = self._ask_50_times_and_wait(ask, made)
         self.assertTrue(made and made[-1][2] >= last_asked, "the rows follow the last request")
         self.assertLess(len(made), 10, "50 requests in a burst share their trigger rows")
         self.assertEqual({(dbname, ids) for dbname, ids, _at in made}, {("db_a", tuple(sorted(crons)))})
@@ -320,7 +325,7 @@ class TestDelayedWakeUp(IntegrationCaseMixin, TransactionCase):
             other.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
             [before] = other.fetchone()
         cron_waker.insert_due_triggers(dbname, crons)
-        self.addCleanup(lambda: cron_waker._trigger_connections.pop(dbname).close())
+        self.addCleanup(lambda: cron_waker._connections.pop(dbname).close())
         with sql_db.db_connect(dbname).cursor() as other:
             other.execute(
                 "DELETE FROM ir_cron_trigger WHERE id > %s AND cron_id = ANY(%s)"
